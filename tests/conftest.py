@@ -1,0 +1,20 @@
+import os
+
+import pytest
+
+# boto3 needs credentials and a region even for moto; never real ones in tests.
+for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                   "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def moto_url():
+    """moto's server on a free loopback port: real HTTP for the AWS APIs."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

@@ -1,0 +1,36 @@
+"""The JSON Schemas of events/schemas, the machine-readable CONTRACT.md, for every test to check against."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "events" / "schemas"
+STREAMS = ("customers", "addresses", "sales")
+
+
+@functools.cache
+def schema(name: str) -> dict:
+    return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text())
+
+
+@functools.cache
+def validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(schema(name))
+
+
+def classify(stream: str, line: bytes) -> str:
+    """'valid', or why not: 'invalid_json', 'missing_field' or 'wrong_type' (CONTRACT.md §4)."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return "invalid_json"
+    errors = list(validator(stream).iter_errors(record))
+    if not errors:
+        return "valid"
+    if any(e.validator == "required" for e in errors):
+        return "missing_field"
+    return "wrong_type"
