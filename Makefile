@@ -1,0 +1,20 @@
+# The two commands of the README: `make demo` and `make test`. Each sets the machine up first
+# (Java 17 if missing, .venv with every dependency group), so a fresh clone needs nothing else.
+PY := .venv/bin/python
+
+.PHONY: setup demo test bench clean
+
+setup:
+	@scripts/setup.sh
+
+demo: setup
+	@$(PY) scripts/demo.py
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) -m bench.datagen
+
+clean:
+	rm -rf .demo .bench
