@@ -1,0 +1,131 @@
+"""The Lambda handler: POST /geocode for Lambda function URL and API Gateway HTTP API events.
+
+Logs are structured (Powertools Logger, correlation id from the `x-correlation-id` header or the
+request id), metrics go out as EMF (namespace StreamingOrders, service geocoder), traces to X-Ray.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import (APIGatewayHttpResolver, LambdaFunctionUrlResolver, Response,
+                                                 content_types)
+from aws_lambda_powertools.event_handler.router import Router
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from geocoder_lambda.cache import LruCache
+from geocoder_lambda.geocoder import AllProvidersFailed, Geocoder
+from geocoder_lambda.providers import build_chain
+from geocoder_lambda.request import BadRequest, parse_request
+from geocoder_lambda.settings import ConfigurationError, Settings
+
+SERVICE = "geocoder"
+NAMESPACE = "StreamingOrders"
+CORRELATION_ID_PATH = 'headers."x-correlation-id" || requestContext.requestId'
+
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+tracer = Tracer(service=SERVICE)
+router = Router()
+
+
+@functools.cache
+def geocoder() -> Geocoder:
+    """Built once per container: the provider chain, its data and the caches."""
+    settings = Settings.from_env()
+    try:
+        chain = build_chain(settings.providers, os.environ, settings.provider_timeout_seconds)
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
+    shared = None
+    if settings.cache_table:
+        import boto3
+
+        from geocoder_lambda.shared_cache import DynamoDbCache
+        shared = DynamoDbCache(boto3.client("dynamodb"), settings.cache_table, settings.cache_ttl_days * 86_400)
+    return Geocoder(chain, LruCache(settings.lru_size), shared)
+
+
+@router.post("/geocode")
+@tracer.capture_method
+def geocode() -> dict:
+    started = time.perf_counter()
+    asked = parse_request(router.current_event.decoded_body)
+    outcome = geocoder().geocode([address for _, address in asked])
+    metrics.add_metric(name="Addresses", unit=MetricUnit.Count, value=len(asked))
+    metrics.add_metric(name="NotFound", unit=MetricUnit.Count, value=outcome.stats["not_found"])
+    metrics.add_metric(name="LruHits", unit=MetricUnit.Count, value=outcome.stats["lru_hits"])
+    metrics.add_metric(name="SharedCacheHits", unit=MetricUnit.Count, value=outcome.stats["shared_hits"])
+    if outcome.stats["shared_cache_errors"]:
+        metrics.add_metric(name="SharedCacheErrors", unit=MetricUnit.Count,
+                           value=outcome.stats["shared_cache_errors"])
+    _provider_metrics(outcome.stats)
+    metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000)
+    logger.debug("geocoded", extra={"addresses": len(asked), "stats": dict(outcome.stats)})
+    return {"results": [answer.as_result(address_id) for (address_id, _), answer in zip(asked, outcome.answers)]}
+
+
+def _provider_metrics(stats: dict) -> None:
+    """Answers and errors per provider, each with a `provider` dimension (single_metric ignores
+    POWERTOOLS_METRICS_DISABLED, hence the check)."""
+    if is_metrics_disabled():
+        return
+    for key, value in stats.items():
+        kind, _, provider = key.partition(":")
+        if provider:
+            name = "Answers" if kind == "answered" else "ProviderErrors"
+            with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE,
+                               default_dimensions={"service": SERVICE}) as metric:
+                metric.add_dimension(name="provider", value=provider)
+
+
+def _error(status: int, message: str, headers: dict | None = None) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
+                    body={"message": message}, headers=headers)
+
+
+@router.exception_handler(BadRequest)
+def bad_request(error: BadRequest) -> Response:
+    metrics.add_metric(name="BadRequests", unit=MetricUnit.Count, value=1)
+    logger.info("bad request", extra={"reason": str(error)})
+    return _error(400, str(error))
+
+
+@router.exception_handler(AllProvidersFailed)
+def providers_failed(error: AllProvidersFailed) -> Response:
+    metrics.add_metric(name="Unavailable", unit=MetricUnit.Count, value=1)
+    logger.warning("every provider failed", extra={"reason": str(error)})
+    return _error(503, str(error), headers={"Retry-After": "1"})
+
+
+@router.exception_handler(ConfigurationError)
+def misconfigured(error: ConfigurationError) -> Response:
+    logger.error("geocoder misconfigured", extra={"reason": str(error)})
+    return _error(500, f"the geocoder is misconfigured: {error}")
+
+
+function_url_app = LambdaFunctionUrlResolver()
+http_api_app = APIGatewayHttpResolver()
+for _app in (function_url_app, http_api_app):
+    _app.include_router(router)
+
+
+@logger.inject_lambda_context(correlation_id_path=CORRELATION_ID_PATH)
+@metrics.log_metrics(capture_cold_start_metric=not is_metrics_disabled())
+@tracer.capture_lambda_handler
+def handler(event: dict, context: LambdaContext) -> dict:
+    metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+    domain = event.get("requestContext", {}).get("domainName", "")
+    app = function_url_app if ".lambda-url." in domain else http_api_app
+    return app.resolve(event, context)
+
+
+try:  # build the chain during the init phase, not on the first request
+    geocoder()
+except ConfigurationError as _error_at_init:
+    logger.error("geocoder misconfigured", extra={"reason": str(_error_at_init)})

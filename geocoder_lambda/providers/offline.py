@@ -1,0 +1,47 @@
+"""The embedded provider: the US ZIP code's centroid, else the centroid of the city within its state.
+
+Its data is the `zipcodes` package: ZIP lookups are answered by its compiled index (nothing to load);
+the city index of a state is built on the first address in that state and kept for the container.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import zipcodes
+
+from geocoder_lambda.model import NOT_FOUND, Address, Answer
+
+
+def _city_name(city: str | None) -> str:
+    return " ".join((city or "").upper().split())
+
+
+@functools.lru_cache(maxsize=None)
+def _cities_in(state: str) -> dict[str, tuple[float, float]]:
+    """City name (and each accepted alias) -> the mean of its ZIP centroids."""
+    sums: dict[str, list[float]] = {}
+    for row in zipcodes.filter_by(state=state):
+        for name in {_city_name(row["city"]), *map(_city_name, row["acceptable_cities"])}:
+            total = sums.setdefault(name, [0.0, 0.0, 0])
+            total[0] += float(row["lat"])
+            total[1] += float(row["long"])
+            total[2] += 1
+    return {name: (round(lat / n, 4), round(lon / n, 4)) for name, (lat, lon, n) in sums.items()}
+
+
+class OfflineProvider:
+    name = "offline"
+
+    def geocode(self, address: Address) -> Answer:
+        zip5 = (address.zip or "").strip()[:5]
+        if len(zip5) == 5 and zip5.isdigit():
+            rows = zipcodes.matching(zip5)
+            if rows:
+                return Answer("ok", float(rows[0]["lat"]), float(rows[0]["long"]), "postcode", self.name)
+        state = (address.state or "").strip().upper()
+        if len(state) == 2 and state.isalpha() and address.city:
+            point = _cities_in(state).get(_city_name(address.city))
+            if point is not None:
+                return Answer("ok", point[0], point[1], "locality", self.name)
+        return NOT_FOUND

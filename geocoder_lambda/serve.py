@@ -1,0 +1,125 @@
+"""`python -m geocoder_lambda.serve --port N`: the Lambda handler served over HTTP on this machine.
+
+Each request becomes a Lambda function URL event (payload format 2.0) for the same handler that
+runs in AWS; this is how the job, the demo and the tests reach it where `sam local` cannot run.
+Like one Lambda execution environment, it handles one request at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import json
+import os
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+FUNCTION_NAME = "geocoder-local"
+
+
+class LocalContext:
+    """The attributes of a Lambda context that Powertools reads."""
+
+    function_name = FUNCTION_NAME
+    function_version = "$LATEST"
+    invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:{FUNCTION_NAME}"
+    memory_limit_in_mb = 512
+
+    def __init__(self) -> None:
+        self.aws_request_id = str(uuid.uuid4())
+        self._deadline = time.monotonic() + 30
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self._deadline - time.monotonic()) * 1000)
+
+
+def function_url_event(method: str, target: str, headers: dict[str, str], body: bytes, client_ip: str) -> dict:
+    url = urlsplit(target)
+    try:
+        text, encoded = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, encoded = base64.b64encode(body).decode(), True
+    now = dt.datetime.now(dt.timezone.utc)
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": url.path,
+        "rawQueryString": url.query,
+        "headers": {k.lower(): v for k, v in headers.items()},
+        "requestContext": {
+            "accountId": "anonymous",
+            "apiId": "local",
+            "domainName": "local.lambda-url.local.on.aws",
+            "domainPrefix": "local",
+            "http": {"method": method, "path": url.path, "protocol": "HTTP/1.1", "sourceIp": client_ip,
+                     "userAgent": headers.get("User-Agent", "")},
+            "requestId": str(uuid.uuid4()),
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "body": text if body else None,
+        "isBase64Encoded": encoded,
+    }
+
+
+def make_server(host: str, port: int) -> ThreadingHTTPServer:
+    from geocoder_lambda.app import handler
+
+    one_at_a_time = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as clients of a function URL expect
+
+        def _invoke(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            event = function_url_event(self.command, self.path, dict(self.headers), body, self.client_address[0])
+            with one_at_a_time:
+                response = handler(event, LocalContext())
+            payload = response.get("body") or ""
+            data = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
+            self.send_response(response.get("statusCode", 200))
+            for name, value in (response.get("headers") or {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = do_DELETE = _invoke  # noqa: N815 (http.server's naming)
+
+        def log_message(self, *args: object) -> None:
+            pass  # the handler logs each request itself
+
+    return ThreadingHTTPServer((host, port), Handler)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m geocoder_lambda.serve", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, required=True, help="port to listen on (0: any free port)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--metrics", action="store_true",
+                        help="print the EMF metrics to stdout as Lambda would (default: off)")
+    args = parser.parse_args(argv)
+    if not args.metrics:
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    server = make_server(args.host, args.port)
+    host, port = server.server_address[:2]
+    print(json.dumps({"geocoder": f"http://{host}:{port}", "route": "POST /geocode"}), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""The function's configuration, from its environment (set by template.yaml; locally by the shell)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+class ConfigurationError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    providers: str = "offline"  # GEOCODER_PROVIDERS: the fallback chain, e.g. "aws-location,offline"
+    provider_timeout_seconds: float = 5.0  # GEOCODER_PROVIDER_TIMEOUT_SECONDS
+    lru_size: int = 100_000  # GEOCODER_LRU_SIZE: answers kept per container
+    cache_table: str | None = None  # GEOCODER_CACHE_TABLE: the shared DynamoDB cache, if any
+    cache_ttl_days: float = 30.0  # GEOCODER_CACHE_TTL_DAYS
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        try:
+            return cls(
+                providers=env.get("GEOCODER_PROVIDERS", cls.providers),
+                provider_timeout_seconds=float(env.get("GEOCODER_PROVIDER_TIMEOUT_SECONDS",
+                                                       cls.provider_timeout_seconds)),
+                lru_size=int(env.get("GEOCODER_LRU_SIZE", cls.lru_size)),
+                cache_table=env.get("GEOCODER_CACHE_TABLE") or None,
+                cache_ttl_days=float(env.get("GEOCODER_CACHE_TTL_DAYS", cls.cache_ttl_days)),
+            )
+        except ValueError as error:
+            raise ConfigurationError(f"bad geocoder setting: {error}") from None
