@@ -52,11 +52,12 @@ def geocoder() -> Geocoder:
 
 
 @router.post("/geocode")
-@tracer.capture_method
 def geocode() -> dict:
     started = time.perf_counter()
     asked = parse_request(router.current_event.decoded_body)
-    outcome = geocoder().geocode([address for _, address in asked])
+    with tracer.provider.in_subsegment("## geocode") as subsegment:
+        subsegment.put_annotation(key="addresses", value=len(asked))
+        outcome = geocoder().geocode([address for _, address in asked])
     metrics.add_metric(name="Addresses", unit=MetricUnit.Count, value=len(asked))
     metrics.add_metric(name="NotFound", unit=MetricUnit.Count, value=outcome.stats["not_found"])
     metrics.add_metric(name="LruHits", unit=MetricUnit.Count, value=outcome.stats["lru_hits"])

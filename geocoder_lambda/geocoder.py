@@ -56,8 +56,9 @@ class Geocoder:
                 del wanted[key]
         fresh: dict[str, Answer] = {}
         failed = 0
+        down: set[str] = set()
         for key, address in wanted.items():
-            answer = self._ask_chain(address, stats)
+            answer = self._ask_chain(address, stats, down)
             if answer is None:
                 failed += 1
             else:
@@ -78,15 +79,22 @@ class Geocoder:
         stats["not_found"] = sum(a.status == "not_found" for a in answers)
         return Outcome(answers, stats)
 
-    def _ask_chain(self, address: Address, stats: Counter) -> Answer | None:
-        """The first location found; not found if no provider finds one; None if every provider errored."""
+    def _ask_chain(self, address: Address, stats: Counter, down: set[str]) -> Answer | None:
+        """The first location found; not found if no provider finds one; None if every provider errored.
+
+        A provider that errors is put in `down` and not asked again in this request, so that an
+        outage costs one timeout per request, not one per address.
+        """
         answered = False
         for provider in self.chain:
+            if provider.name in down:
+                continue
             try:
                 answer = provider.geocode(address)
             except ProviderError as error:
-                log.warning("geocoding provider failed: %s", error)
+                log.warning("geocoding provider failed, skipped for the rest of this request: %s", error)
                 stats[f"errors:{provider.name}"] += 1
+                down.add(provider.name)
                 continue
             answered = True
             if answer.status == "ok":

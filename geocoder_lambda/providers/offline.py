@@ -19,15 +19,20 @@ def _city_name(city: str | None) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _cities_in(state: str) -> dict[str, tuple[float, float]]:
-    """City name (and each accepted alias) -> the mean of its ZIP centroids."""
-    sums: dict[str, list[float]] = {}
+    """City name -> the mean of the centroids of its ZIP codes. A name that is only an accepted
+    alias of other places' ZIP codes (a neighbourhood, a former name) gets the mean of those."""
+    own: dict[str, list[tuple[float, float]]] = {}
+    alias: dict[str, list[tuple[float, float]]] = {}
     for row in zipcodes.filter_by(state=state):
-        for name in {_city_name(row["city"]), *map(_city_name, row["acceptable_cities"])}:
-            total = sums.setdefault(name, [0.0, 0.0, 0])
-            total[0] += float(row["lat"])
-            total[1] += float(row["long"])
-            total[2] += 1
-    return {name: (round(lat / n, 4), round(lon / n, 4)) for name, (lat, lon, n) in sums.items()}
+        point = (float(row["lat"]), float(row["long"]))
+        own.setdefault(_city_name(row["city"]), []).append(point)
+        for name in row["acceptable_cities"]:
+            alias.setdefault(_city_name(name), []).append(point)
+    return {name: _centroid(points) for name, points in {**alias, **own}.items()}
+
+
+def _centroid(points: list[tuple[float, float]]) -> tuple[float, float]:
+    return (round(sum(p[0] for p in points) / len(points), 4), round(sum(p[1] for p in points) / len(points), 4))
 
 
 class OfflineProvider:
