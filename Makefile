@@ -15,6 +15,7 @@ test: setup
 
 bench: setup
 	$(PY) -m bench.datagen
+	$(PY) -m bench.geocoder
 
 clean:
 	rm -rf .demo .bench

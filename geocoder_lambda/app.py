@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import time
+import warnings
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import (APIGatewayHttpResolver, LambdaFunctionUrlResolver, Response,
@@ -32,6 +33,16 @@ logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 tracer = Tracer(service=SERVICE)
 router = Router()
+# Powertools keeps collecting values while metrics are disabled (and prints them every 100), so
+# nothing is added then; the local server disables them.
+METRICS_ON = not is_metrics_disabled()
+if not METRICS_ON:
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+
+def count(name: str, value: float, unit: MetricUnit = MetricUnit.Count) -> None:
+    if METRICS_ON:
+        metrics.add_metric(name=name, unit=unit, value=value)
 
 
 @functools.cache
@@ -58,23 +69,21 @@ def geocode() -> dict:
     with tracer.provider.in_subsegment("## geocode") as subsegment:
         subsegment.put_annotation(key="addresses", value=len(asked))
         outcome = geocoder().geocode([address for _, address in asked])
-    metrics.add_metric(name="Addresses", unit=MetricUnit.Count, value=len(asked))
-    metrics.add_metric(name="NotFound", unit=MetricUnit.Count, value=outcome.stats["not_found"])
-    metrics.add_metric(name="LruHits", unit=MetricUnit.Count, value=outcome.stats["lru_hits"])
-    metrics.add_metric(name="SharedCacheHits", unit=MetricUnit.Count, value=outcome.stats["shared_hits"])
+    count("Addresses", len(asked))
+    count("NotFound", outcome.stats["not_found"])
+    count("LruHits", outcome.stats["lru_hits"])
+    count("SharedCacheHits", outcome.stats["shared_hits"])
     if outcome.stats["shared_cache_errors"]:
-        metrics.add_metric(name="SharedCacheErrors", unit=MetricUnit.Count,
-                           value=outcome.stats["shared_cache_errors"])
+        count("SharedCacheErrors", outcome.stats["shared_cache_errors"])
     _provider_metrics(outcome.stats)
-    metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000)
+    count("Latency", (time.perf_counter() - started) * 1000, MetricUnit.Milliseconds)
     logger.debug("geocoded", extra={"addresses": len(asked), "stats": dict(outcome.stats)})
     return {"results": [answer.as_result(address_id) for (address_id, _), answer in zip(asked, outcome.answers)]}
 
 
 def _provider_metrics(stats: dict) -> None:
-    """Answers and errors per provider, each with a `provider` dimension (single_metric ignores
-    POWERTOOLS_METRICS_DISABLED, hence the check)."""
-    if is_metrics_disabled():
+    """Answers and errors per provider, each with a `provider` dimension."""
+    if not METRICS_ON:
         return
     for key, value in stats.items():
         kind, _, provider = key.partition(":")
@@ -92,14 +101,14 @@ def _error(status: int, message: str, headers: dict | None = None) -> Response:
 
 @router.exception_handler(BadRequest)
 def bad_request(error: BadRequest) -> Response:
-    metrics.add_metric(name="BadRequests", unit=MetricUnit.Count, value=1)
+    count("BadRequests", 1)
     logger.info("bad request", extra={"reason": str(error)})
     return _error(400, str(error))
 
 
 @router.exception_handler(AllProvidersFailed)
 def providers_failed(error: AllProvidersFailed) -> Response:
-    metrics.add_metric(name="Unavailable", unit=MetricUnit.Count, value=1)
+    count("Unavailable", 1)
     logger.warning("every provider failed", extra={"reason": str(error)})
     return _error(503, str(error), headers={"Retry-After": "1"})
 
@@ -117,10 +126,10 @@ for _app in (function_url_app, http_api_app):
 
 
 @logger.inject_lambda_context(correlation_id_path=CORRELATION_ID_PATH)
-@metrics.log_metrics(capture_cold_start_metric=not is_metrics_disabled())
+@metrics.log_metrics(capture_cold_start_metric=METRICS_ON)
 @tracer.capture_lambda_handler
 def handler(event: dict, context: LambdaContext) -> dict:
-    metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+    count("Requests", 1)
     domain = event.get("requestContext", {}).get("domainName", "")
     app = function_url_app if ".lambda-url." in domain else http_api_app
     return app.resolve(event, context)

@@ -119,6 +119,10 @@ def test_known_zip_gives_its_centroid_whatever_else_is_said(configure):
         (zip_centroid(z), "postcode", "offline") for z in zips]
 
 
+def test_zip_given_with_another_state_still_gives_the_zip_centroid(configure):
+    assert geocode({"id": "a", "zip": "10001", "state": "CA", "city": "Fresno"})[0]["location"] == zip_centroid("10001")
+
+
 def test_zip_plus_four_is_read_as_its_zip(configure):
     assert geocode({"id": "a", "zip": "10001-2062"})[0]["location"] == zip_centroid("10001")
 
