@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# Prepares a machine for the project: Java 17 for Flink, and the virtual environment
-# .venv with every dependency group. Safe to run again: it reinstalls only when
-# pyproject.toml changed.
+# Prepares a machine for the project: Java 17 (a JDK: javac builds the job's small Java helper),
+# the virtual environment .venv with every dependency group, and the helper jar. Safe to run
+# again: it reinstalls only when pyproject.toml changed and rebuilds only when the Java changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v java >/dev/null 2>&1; then
-    echo "setup: java not found, installing openjdk-17-jre-headless" >&2
+if ! command -v java >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1; then
+    echo "setup: java or javac not found, installing openjdk-17-jdk-headless" >&2
     sudo_cmd=""
     [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq openjdk-17-jdk-headless >/dev/null
 fi
 
 python=${PYTHON:-python3}
@@ -27,4 +27,17 @@ if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install --quiet -e '.[job,geocoder,datagen,dev]'
     rm -f .venv/.installed-*
     touch "$stamp"
+fi
+
+# The job's Java helper (flink_app/java), compiled against the Flink jars that PyFlink ships.
+java_sources=$(find flink_app/java -name '*.java' | sort)
+jar_stamp="build/jars/.built-$(cat $java_sources | sha256sum | cut -c1-16)"
+if [ ! -f "$jar_stamp" ]; then
+    echo "setup: building build/jars/streaming-orders-flink.jar" >&2
+    flink_lib=$(.venv/bin/python -c 'import os, pyflink; print(os.path.join(os.path.dirname(pyflink.__file__), "lib"))')
+    rm -rf build/jars
+    mkdir -p build/jars/classes
+    javac --release 11 -nowarn -d build/jars/classes -cp "$flink_lib/*" $java_sources
+    jar cf build/jars/streaming-orders-flink.jar -C build/jars/classes .
+    touch "$jar_stamp"
 fi
