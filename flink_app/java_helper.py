@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from pyflink.datastream import StreamExecutionEnvironment
-from pyflink.java_gateway import get_gateway
 
 HELPER_JAR = Path(__file__).resolve().parent.parent / "build" / "jars" / "streaming-orders-flink.jar"
 
@@ -19,8 +18,3 @@ def add_helper_jar(env: StreamExecutionEnvironment) -> None:
     if not HELPER_JAR.is_file():
         raise MissingHelperJar(f"{HELPER_JAR} is missing: run scripts/setup.sh (or `make setup`) to build it")
     env.add_jars(HELPER_JAR.as_uri())
-
-
-def jvm():
-    """The client JVM's classes, including the helper's once `add_helper_jar` ran."""
-    return get_gateway().jvm
