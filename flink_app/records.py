@@ -11,7 +11,6 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 
 import orjson
 
@@ -52,7 +51,9 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """A valid record: its fields in contract order, typed (timestamps as epoch milliseconds)."""
+    """A valid record: its fields in contract order. Strings and integers as they came; decimals as
+    their exact decimal text (a JSON number as its shortest round-trip text, 12.34), for SQL to cast
+    exactly; timestamps and dates as sent. `event_ms` is the record's event time."""
 
     stream: str
     values: tuple
@@ -81,22 +82,25 @@ def parse(stream: str, raw: str | bytes) -> Record | DeadLetter:
     for name, kind in _KINDS[stream]:  # the hot path: one loop, type checks inline
         value = document.get(name)
         kind_of_value = type(value)
-        if value is None or (kind_of_value is str and kind == "str") or (kind_of_value is int and kind == "int"):
+        if value is None or (kind_of_value is str and kind == "str") or (
+                kind_of_value is int and kind == "int" and _LONG_MIN <= value <= _LONG_MAX):
             values.append(value)
         elif kind == "decimal" and kind_of_value is str and _DECIMAL.fullmatch(value):
-            values.append(Decimal(value))
+            values.append(value)
         elif kind == "decimal" and (kind_of_value is int or kind_of_value is float) and math.isfinite(value):
-            values.append(Decimal(repr(value)))  # the shortest text that reads back as that float: 12.34
+            values.append(repr(value))  # the shortest text that reads back as that float: 12.34
         elif kind == "timestamp" and kind_of_value is str and _TIMESTAMP.fullmatch(value):
-            try:
-                values.append((dt.datetime.fromisoformat(value.replace("Z", "+00:00")) - _EPOCH) // _MILLISECOND)
-            except ValueError:
-                return _dead(stream, raw, f"field '{name}' is not a valid timestamp: {value!r:.60}")
+            values.append(value)
         elif kind == "date" and kind_of_value is str and _DATE.fullmatch(value):
             values.append(value)
         else:
             return _dead(stream, raw, f"field '{name}' must be {_EXPECTED[kind]}, not {_json_type(value)}")
-    return Record(stream, tuple(values), values[_EVENT_TIME_POSITION[stream]])
+    moment = values[_EVENT_TIME_POSITION[stream]]
+    try:
+        event_ms = (dt.datetime.fromisoformat(moment.replace("Z", "+00:00")) - _EPOCH) // _MILLISECOND
+    except ValueError:
+        return _dead(stream, raw, f"field '{EVENT_TIME[stream]}' is not a valid timestamp: {moment!r:.60}")
+    return Record(stream, tuple(values), event_ms)
 
 
 def _dead(stream: str, raw: str | bytes, reason: str) -> DeadLetter:
@@ -113,7 +117,8 @@ def _json_type(value: object) -> str:
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _MILLISECOND = dt.timedelta(milliseconds=1)
-_EXPECTED = {"str": "a string", "int": "an integer", "date": "a date YYYY-MM-DD",
+_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
+_EXPECTED = {"str": "a string", "int": "a 64-bit integer", "date": "a date YYYY-MM-DD",
              "decimal": "a decimal (a number or a string such as \"12.34\")",
              "timestamp": "an ISO-8601 timestamp with an offset"}
 _KINDS = {stream: tuple(fields.items()) for stream, fields in FIELDS.items()}
