@@ -12,9 +12,8 @@ from pathlib import Path
 from pyflink.common import Duration
 from pyflink.datastream import StreamExecutionEnvironment
 from pyflink.datastream.connectors.file_system import FileSource, FileSplitAssignerProvider, StreamFormat
-from pyflink.java_gateway import get_gateway
 
-from flink_app.java_helper import add_helper_jar
+from flink_app.java_helper import add_helper_jar, helper
 
 
 def bus_source(env: StreamExecutionEnvironment, folder: Path, watch_every: Duration | None = None) -> FileSource:
@@ -22,5 +21,5 @@ def bus_source(env: StreamExecutionEnvironment, folder: Path, watch_every: Durat
     builder = FileSource.for_record_stream_format(StreamFormat.text_line_format(), str(folder))
     builder = builder.monitor_continuously(watch_every) if watch_every else builder.process_static_file_set()
     add_helper_jar(env)  # also lets the client JVM below load the helper's classes
-    name_order = get_gateway().jvm.streamingorders.flink.NameOrderSplitAssigner.provider()
+    name_order = helper().NameOrderSplitAssigner.provider()
     return builder.set_split_assigner(FileSplitAssignerProvider(name_order)).build()

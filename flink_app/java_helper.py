@@ -1,10 +1,12 @@
-"""The job's Java helper jar (flink_app/java, built by scripts/setup.sh into build/jars/)."""
+"""The job's Java helper (flink_app/java, built by scripts/setup.sh into build/jars/): the operators
+that must not be Python on the hot path or that Flink SQL lacks."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pyflink.datastream import StreamExecutionEnvironment
+from pyflink.datastream import DataStream, StreamExecutionEnvironment
+from pyflink.java_gateway import get_gateway
 
 HELPER_JAR = Path(__file__).resolve().parent.parent / "build" / "jars" / "streaming-orders-flink.jar"
 
@@ -18,3 +20,18 @@ def add_helper_jar(env: StreamExecutionEnvironment) -> None:
     if not HELPER_JAR.is_file():
         raise MissingHelperJar(f"{HELPER_JAR} is missing: run scripts/setup.sh (or `make setup`) to build it")
     env.add_jars(HELPER_JAR.as_uri())
+
+
+def helper():
+    """The helper's package in the client JVM (after `add_helper_jar`)."""
+    return get_gateway().jvm.streamingorders.flink
+
+
+def with_event_time(rows: DataStream, event_ms_position: int, bound_ms: int, idle_ms: int) -> DataStream:
+    """Timestamps from the row's epoch-millisecond field, watermarks `bound_ms` behind the newest."""
+    return DataStream(helper().EventTime.assign(rows._j_data_stream, event_ms_position, bound_ms, idle_ms))
+
+
+def first_deliveries(lines: DataStream, order_id_position: int, item_id_position: int, window_ms: int) -> DataStream:
+    """Each sale line once: redeliveries within `window_ms` of the first are dropped."""
+    return DataStream(helper().FirstDelivery.of(lines._j_data_stream, order_id_position, item_id_position, window_ms))

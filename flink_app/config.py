@@ -1,0 +1,193 @@
+"""The job's configuration: MSF property groups (`application_properties.json`), read once into a
+typed `JobConfig` and checked at start. In MSF the runtime provides the file at
+/etc/flink/application_properties.json; locally the command line (flink_app.__main__) overrides it.
+
+The file is a list of groups, as MSF writes it:
+
+    [{"PropertyGroupId": "curated", "PropertyMap": {"path": "s3://bucket/curated"}}, ...]
+
+`PROPERTIES` below lists every group and key the job reads; anything else is an error, so that a
+misspelt key does not silently fall back to its default.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+MSF_PROPERTIES = Path("/etc/flink/application_properties.json")
+STREAMS = ("customers", "addresses", "sales")
+INITIAL_POSITIONS = ("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP")
+READER_TYPES = ("POLLING", "EFO")
+MSF_RUN_OPTIONS = "kinesis.analytics.flink.run.options"  # MSF's own group (entry point, jars): not the job's
+
+# group -> key -> default (None: no default; required where the setting is used)
+PROPERTIES: dict[str, dict[str, str | None]] = {
+    "job": {"source": "bus", "parallelism": None, "out_of_orderness_seconds": "60",
+            "idle_timeout_seconds": "30", "dedup_window_hours": "24", "checkpoint_interval_seconds": "10",
+            "checkpoint_dir": None, "restore_from": None},
+    "bus": {"path": None, "bounded": "false", "watch_interval_seconds": "2"},
+    "kinesis": {"region": None, "customers_stream_arn": None, "addresses_stream_arn": None,
+                "sales_stream_arn": None, "initial_position": "TRIM_HORIZON", "initial_timestamp": None,
+                "reader_type": "POLLING", "efo_consumer_name": None, "endpoint": None},
+    "reference": {"path": None, "format": "csv", "refresh_minutes": "15"},
+    "curated": {"path": None},
+}
+
+
+class ConfigError(Exception):
+    """Configuration that the job cannot run with; the message names the property."""
+
+
+@dataclass(frozen=True)
+class BusSettings:
+    path: Path
+    bounded: bool
+    watch_interval_seconds: float
+
+
+@dataclass(frozen=True)
+class KinesisSettings:
+    region: str
+    stream_arns: dict[str, str]  # stream name -> stream ARN
+    initial_position: str
+    initial_timestamp: str | None
+    reader_type: str
+    efo_consumer_name: str | None
+    endpoint: str | None
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    bus: BusSettings | None  # exactly one of bus and kinesis is set
+    kinesis: KinesisSettings | None
+    reference_path: str  # a local folder or an s3:// URI
+    reference_format: str  # csv | parquet
+    reference_refresh_seconds: float
+    curated_path: str  # a local folder or an s3:// URI: orders/ and dlq/ go under it
+    parallelism: int | None
+    out_of_orderness_ms: int
+    idle_timeout_ms: int  # 0: no idleness (a bounded run, where every source ends)
+    dedup_window_ms: int
+    checkpoint_interval_ms: int
+    checkpoint_dir: str | None
+    restore_from: str | None
+
+    @property
+    def bounded(self) -> bool:
+        return self.bus is not None and self.bus.bounded
+
+
+def read_property_groups(path: Path) -> dict[str, dict[str, str]]:
+    """The groups of an MSF `application_properties.json`."""
+    try:
+        groups = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"cannot read {path}: {error}") from None
+    if not isinstance(groups, list):
+        raise ConfigError(f"{path}: expected a list of property groups")
+    result: dict[str, dict[str, str]] = {}
+    for group in groups:
+        if not isinstance(group, dict) or not isinstance(group.get("PropertyMap"), dict):
+            raise ConfigError(f"{path}: each group needs PropertyGroupId and PropertyMap, got {group!r}")
+        result[str(group.get("PropertyGroupId"))] = {str(k): str(v) for k, v in group["PropertyMap"].items()}
+    return result
+
+
+def build_config(groups: dict[str, dict[str, str]]) -> JobConfig:
+    """The typed configuration, defaults filled in; `ConfigError` on anything unknown or invalid."""
+    values = _with_defaults(groups)
+    source = _choice(values, "job", "source", ("bus", "kinesis"))
+    bus = kinesis = None
+    if source == "bus":
+        bus = BusSettings(Path(_required(values, "bus", "path")), _boolean(values, "bus", "bounded"),
+                          _number(values, "bus", "watch_interval_seconds"))
+    else:
+        kinesis = _kinesis(values)
+    bounded = bus is not None and bus.bounded
+    parallelism = values["job"]["parallelism"]
+    return JobConfig(
+        bus=bus,
+        kinesis=kinesis,
+        reference_path=_required(values, "reference", "path"),
+        reference_format=_choice(values, "reference", "format", ("csv", "parquet")),
+        reference_refresh_seconds=_number(values, "reference", "refresh_minutes") * 60,
+        curated_path=_required(values, "curated", "path").rstrip("/"),
+        parallelism=None if parallelism is None else int(_number(values, "job", "parallelism", minimum=1)),
+        out_of_orderness_ms=_millis(values, "job", "out_of_orderness_seconds", 1),
+        idle_timeout_ms=0 if bounded else _millis(values, "job", "idle_timeout_seconds", 1),
+        dedup_window_ms=_millis(values, "job", "dedup_window_hours", 3600),
+        checkpoint_interval_ms=_millis(values, "job", "checkpoint_interval_seconds", 1, minimum=0.1),
+        checkpoint_dir=values["job"]["checkpoint_dir"],
+        restore_from=values["job"]["restore_from"],
+    )
+
+
+def _with_defaults(groups: dict[str, dict[str, str]]) -> dict[str, dict[str, str | None]]:
+    unknown_groups = set(groups) - set(PROPERTIES) - {MSF_RUN_OPTIONS}
+    if unknown_groups:
+        raise ConfigError(f"unknown property group(s) {sorted(unknown_groups)}; known: {list(PROPERTIES)}")
+    values = {}
+    for group, defaults in PROPERTIES.items():
+        given = groups.get(group, {})
+        unknown = set(given) - set(defaults)
+        if unknown:
+            raise ConfigError(f"unknown propert(ies) {sorted(unknown)} in group '{group}'; known: {list(defaults)}")
+        values[group] = {**defaults, **{k: v for k, v in given.items() if v != ""}}
+    return values
+
+
+def _kinesis(values: dict[str, dict[str, str | None]]) -> KinesisSettings:
+    position = _choice(values, "kinesis", "initial_position", INITIAL_POSITIONS)
+    timestamp = values["kinesis"]["initial_timestamp"]
+    if position == "AT_TIMESTAMP" and not timestamp:
+        raise ConfigError("kinesis.initial_timestamp is required when kinesis.initial_position is AT_TIMESTAMP")
+    reader_type = _choice(values, "kinesis", "reader_type", READER_TYPES)
+    consumer = values["kinesis"]["efo_consumer_name"]
+    if reader_type == "EFO" and not consumer:
+        raise ConfigError("kinesis.efo_consumer_name is required when kinesis.reader_type is EFO")
+    arns = {}
+    for stream in STREAMS:
+        arn = _required(values, "kinesis", f"{stream}_stream_arn")
+        if not arn.startswith("arn:") or ":stream/" not in arn:
+            raise ConfigError(f"kinesis.{stream}_stream_arn must be a stream ARN (arn:aws:kinesis:…:stream/NAME), got {arn!r}")
+        arns[stream] = arn
+    return KinesisSettings(_required(values, "kinesis", "region"), arns, position, timestamp, reader_type,
+                           consumer, values["kinesis"]["endpoint"])
+
+
+def _required(values: dict, group: str, key: str) -> str:
+    value = values[group][key]
+    if value is None:
+        raise ConfigError(f"{group}.{key} is required")
+    return value
+
+
+def _choice(values: dict, group: str, key: str, allowed: tuple[str, ...]) -> str:
+    value = _required(values, group, key)
+    if value not in allowed:
+        raise ConfigError(f"{group}.{key} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _boolean(values: dict, group: str, key: str) -> bool:
+    value = _required(values, group, key).lower()
+    if value not in ("true", "false"):
+        raise ConfigError(f"{group}.{key} must be true or false, got {value!r}")
+    return value == "true"
+
+
+def _number(values: dict, group: str, key: str, minimum: float = 0) -> float:
+    text = _required(values, group, key)
+    try:
+        number = float(text)
+    except ValueError:
+        raise ConfigError(f"{group}.{key} must be a number, got {text!r}") from None
+    if not number >= minimum:
+        raise ConfigError(f"{group}.{key} must be at least {minimum:g}, got {text!r}")
+    return number
+
+
+def _millis(values: dict, group: str, key: str, seconds_per_unit: float, minimum: float = 0) -> int:
+    return round(_number(values, group, key, minimum) * seconds_per_unit * 1000)

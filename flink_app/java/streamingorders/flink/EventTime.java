@@ -1,0 +1,29 @@
+package streamingorders.flink;
+
+import java.time.Duration;
+import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.types.Row;
+
+/**
+ * Event time for validated rows, assigned where they are read: each source reader takes its files
+ * in time order, so a watermark made there is right, and operators after a shuffle take the
+ * minimum over their inputs. (A watermark made after a shuffle sees two readers' time ranges
+ * interleaved and declares timely rows late.) An input with nothing to read for `idleMillis` stops
+ * holding the others back; `idleMillis` 0 turns idleness off (a bounded run, where every input
+ * ends and so releases the others).
+ */
+public final class EventTime {
+    private EventTime() {}
+
+    public static DataStream<Row> assign(DataStream<Row> rows, int eventMillisPosition, long boundMillis, long idleMillis) {
+        SerializableTimestampAssigner<Row> eventMillis = (row, previous) -> (Long) row.getField(eventMillisPosition);
+        WatermarkStrategy<Row> strategy = WatermarkStrategy.<Row>forBoundedOutOfOrderness(Duration.ofMillis(boundMillis))
+                .withTimestampAssigner(eventMillis);
+        if (idleMillis > 0) {
+            strategy = strategy.withIdleness(Duration.ofMillis(idleMillis));
+        }
+        return rows.assignTimestampsAndWatermarks(strategy).name("event time");
+    }
+}

@@ -1,0 +1,111 @@
+"""The Flink SQL of the job: the order document's sink, the dead letters' sink, and the query that
+joins each sale line to its customers and their addresses as of the sale (CONTRACT.md §3-4).
+
+Written out from the contract's field lists so that the document always has every field; read
+`orders_query()`'s output to see the SQL itself.
+"""
+
+from __future__ import annotations
+
+from flink_app.records import FIELDS
+from flink_app.reference import ITEM_FIELDS, PROMO_FIELDS
+
+MONEY_TYPE = "DECIMAL(15, 2)"
+GMT_OFFSET_TYPE = "DECIMAL(5, 2)"
+LOCATION_TYPE = "ROW<lat DOUBLE, lon DOUBLE>"
+GEOCODE_TYPE = "ROW<status STRING, `precision` STRING, provider STRING>"
+
+
+def _sql_type(name: str, kind: str) -> str:
+    if kind == "int":
+        return "BIGINT"
+    if kind == "decimal":
+        return GMT_OFFSET_TYPE if name == "gmt_offset" else MONEY_TYPE
+    return "STRING"
+
+
+def _fields(names_and_types: list[tuple[str, str]]) -> str:
+    return ", ".join(f"`{name}` {sql_type}" for name, sql_type in names_and_types)
+
+
+def _stream_fields(stream: str) -> list[tuple[str, str]]:
+    return [(name, _sql_type(name, kind)) for name, kind in FIELDS[stream].items()]
+
+
+ADDRESS_TYPE = f"ROW<{_fields(_stream_fields('addresses') + [('location', LOCATION_TYPE), ('geocode', GEOCODE_TYPE)])}>"
+CUSTOMER_TYPE = f"ROW<{_fields(_stream_fields('customers') + [('address', ADDRESS_TYPE)])}>"
+ITEM_TYPE = f"ROW<{_fields([(f, 'BIGINT' if f == 'item_id' else 'STRING') for f in ITEM_FIELDS])}>"
+PROMO_TYPE = f"ROW<{_fields([(f, {'cost': MONEY_TYPE, 'response_target': 'BIGINT'}.get(f, 'STRING')) for f in PROMO_FIELDS])}>"
+ORDER_COLUMNS = ([("line_id", "STRING")] + _stream_fields("sales")
+                 + [("bill_customer", CUSTOMER_TYPE), ("ship_customer", CUSTOMER_TYPE), ("item", ITEM_TYPE),
+                    ("promo", PROMO_TYPE), ("missing", "ARRAY<STRING>")])
+
+
+def curated_sink_ddl(path: str) -> str:
+    """Order documents as JSON lines under dt=YYYY-MM-DD (the sale's UTC date), committed on checkpoints."""
+    return f"""CREATE TABLE curated_orders (
+  {_fields(ORDER_COLUMNS)},
+  dt STRING
+) PARTITIONED BY (dt) WITH (
+  'connector' = 'filesystem',
+  'path' = '{path}',
+  'format' = 'json',
+  'json.encode.decimal-as-plain-number' = 'true',
+  'sink.partition-commit.policy.kind' = 'success-file'
+)"""
+
+
+def dead_letter_sink_ddl(path: str) -> str:
+    return f"""CREATE TABLE dead_letters (`stream` STRING, `raw` STRING, reason STRING) WITH (
+  'connector' = 'filesystem',
+  'path' = '{path}',
+  'format' = 'json'
+)"""
+
+
+def _cast(alias: str, name: str, kind: str) -> str:
+    column = f"{alias}.`{name}`"
+    return f"CAST({column} AS {_sql_type(name, kind)})" if kind == "decimal" else column
+
+
+def _customer(customer: str, address: str) -> str:
+    """The customer version with its address version nested, or NULL when there is none."""
+    address_fields = ", ".join(_cast(address, n, k) for n, k in FIELDS["addresses"].items())
+    location = (f"CASE WHEN {address}.location_lat IS NULL THEN CAST(NULL AS {LOCATION_TYPE}) "
+                f"ELSE ROW({address}.location_lat, {address}.location_lon) END")
+    geocode = f"ROW({address}.geocode_status, {address}.geocode_precision, {address}.geocode_provider)"
+    nested_address = f"CASE WHEN {address}.address_id IS NULL THEN NULL ELSE ROW({address_fields}, {location}, {geocode}) END"
+    customer_fields = ", ".join(f"{customer}.`{n}`" for n in FIELDS["customers"])
+    return f"CASE WHEN {customer}.customer_id IS NULL THEN NULL ELSE ROW({customer_fields}, {nested_address}) END"
+
+
+def _reference(prefix: str, fields: tuple[str, ...], key: str) -> str:
+    values = ", ".join(f"CAST(s.{prefix}_{f} AS {MONEY_TYPE})" if f == "cost" else f"s.{prefix}_{f}" for f in fields)
+    return f"CASE WHEN s.{prefix}_{key} IS NULL THEN NULL ELSE ROW({values}) END"
+
+
+def orders_query() -> str:
+    """One document per (deduplicated) sale line, its customers and addresses as of the sale."""
+    sale_fields = ",\n  ".join(_cast("s", n, k) for n, k in FIELDS["sales"].items())
+    return f"""INSERT INTO curated_orders
+SELECT
+  CONCAT(CAST(s.order_id AS STRING), '-', CAST(s.item_id AS STRING)) AS line_id,
+  {sale_fields},
+  {_customer('bc', 'ba')} AS bill_customer,
+  {_customer('sc', 'sa')} AS ship_customer,
+  {_reference('item', ITEM_FIELDS, 'item_id')} AS item,
+  {_reference('promo', PROMO_FIELDS, 'promo_id')} AS promo,
+  ARRAY_REMOVE(ARRAY[
+    CASE WHEN bc.customer_id IS NULL THEN 'bill_customer' END,
+    CASE WHEN bc.customer_id IS NOT NULL AND ba.address_id IS NULL THEN 'bill_customer.address' END,
+    CASE WHEN sc.customer_id IS NULL THEN 'ship_customer' END,
+    CASE WHEN sc.customer_id IS NOT NULL AND sa.address_id IS NULL THEN 'ship_customer.address' END,
+    CASE WHEN s.item_item_id IS NULL THEN 'item' END,
+    CASE WHEN s.promo_id IS NOT NULL AND s.promo_promo_id IS NULL THEN 'promo' END
+  ], CAST(NULL AS STRING)) AS missing,
+  DATE_FORMAT(s.ts, 'yyyy-MM-dd') AS dt
+FROM sales AS s
+LEFT JOIN customers FOR SYSTEM_TIME AS OF s.ts AS bc ON s.bill_customer_id = bc.customer_id
+LEFT JOIN addresses FOR SYSTEM_TIME AS OF s.ts AS ba ON bc.address_id = ba.address_id
+LEFT JOIN customers FOR SYSTEM_TIME AS OF s.ts AS sc ON s.ship_customer_id = sc.customer_id
+LEFT JOIN addresses FOR SYSTEM_TIME AS OF s.ts AS sa ON sc.address_id = sa.address_id"""

@@ -1,0 +1,129 @@
+"""The job's dataflow (DESIGN.md, "The flow"):
+
+    source (bus or Kinesis) ─► validate (Python) ─► dead letters ─► <curated>/dlq
+                                   │
+                                   ├─ addresses ─► geocoding step ─► event time ─► versioned view
+                                   ├─ customers ─► event time ─► versioned view
+                                   └─ sales (+ items, promos) ─► event time ─► first delivery only
+                                                                        │
+    temporal joins in Flink SQL (flink_app.order_sql) ─► <curated>/orders/dt=YYYY-MM-DD
+
+Python reads and checks each record once; timestamps, watermarks, dedup, joins and the sinks are
+Java operators with their state in RocksDB.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from pyflink.common import Configuration, Duration, WatermarkStrategy
+from pyflink.datastream import DataStream, StreamExecutionEnvironment
+from pyflink.table import DataTypes, Schema, StatementSet, StreamTableEnvironment
+
+from flink_app.bus import bus_source
+from flink_app.config import STREAMS, JobConfig
+from flink_app.geocoding import GEOCODE_COLUMNS, geocoding_disabled
+from flink_app.java_helper import add_helper_jar, first_deliveries, with_event_time
+from flink_app.kinesis import kinesis_source_ddl
+from flink_app.order_sql import curated_sink_ddl, dead_letter_sink_ddl, orders_query
+from flink_app.records import FIELDS
+from flink_app.validate import DEAD_LETTERS, ValidateRecords, columns, row_type
+
+KEYS = {"customers": "customer_id", "addresses": "address_id"}
+SQL_TYPES = {"int": DataTypes.BIGINT, "double": DataTypes.DOUBLE, "str": DataTypes.STRING}
+
+
+def flink_configuration(config: JobConfig) -> Configuration:
+    """Exactly-once checkpoints, RocksDB with incremental checkpoints, a bounded restart strategy."""
+    settings = {
+        "pipeline.name": "streaming-orders",
+        "execution.checkpointing.interval": f"{config.checkpoint_interval_ms} ms",
+        "execution.checkpointing.mode": "EXACTLY_ONCE",
+        "execution.checkpointing.tolerable-failed-checkpoints": "3",
+        "state.backend.type": "rocksdb",
+        "execution.checkpointing.incremental": "true",
+        "state.backend.rocksdb.timer-service.factory": "HEAP",
+        "state.backend.rocksdb.predefined-options": "FLASH_SSD_OPTIMIZED",
+        "taskmanager.memory.managed.size": "1g",
+        "restart-strategy.type": "exponential-delay",
+        "restart-strategy.exponential-delay.initial-backoff": "1 s",
+        "restart-strategy.exponential-delay.max-backoff": "1 min",
+        "restart-strategy.exponential-delay.attempts-before-reset-backoff": "10",
+        "table.local-time-zone": "UTC",  # dt is the sale's UTC date
+    }
+    if config.checkpoint_dir:
+        settings["execution.checkpointing.dir"] = config.checkpoint_dir
+        settings["execution.checkpointing.externalized-checkpoint-retention"] = "RETAIN_ON_CANCELLATION"
+    if config.restore_from:
+        settings["execution.state-recovery.path"] = config.restore_from
+    configuration = Configuration()
+    for key, value in settings.items():
+        configuration.set_string(key, value)
+    return configuration
+
+
+def build(config: JobConfig) -> tuple[StreamExecutionEnvironment, StatementSet]:
+    """The job, ready to execute: the environment and the statement set of its two outputs."""
+    env = StreamExecutionEnvironment.get_execution_environment(flink_configuration(config))
+    env.set_python_executable(sys.executable)
+    if config.parallelism:
+        env.set_parallelism(config.parallelism)
+    add_helper_jar(env)
+    t_env = StreamTableEnvironment.create(env)
+    t_env.get_config().set("table.local-time-zone", "UTC")
+
+    dead_letters = []
+    for stream in STREAMS:
+        validated = (_raw_lines(env, t_env, config, stream)
+                     .process(ValidateRecords(stream, _reference_settings(config, stream)),
+                              output_type=row_type(columns(stream)))
+                     .name(f"validate {stream}").uid(f"validate-{stream}"))
+        dead_letters.append(validated.get_side_output(DEAD_LETTERS))
+        view_columns = columns(stream)
+        if stream == "addresses":
+            view_columns = view_columns + GEOCODE_COLUMNS
+            validated = geocoding_disabled(validated, row_type(view_columns))
+        rows = with_event_time(validated, len(FIELDS[stream]), config.out_of_orderness_ms, config.idle_timeout_ms)
+        if stream == "sales":
+            rows = first_deliveries(rows, 0, 1, config.dedup_window_ms)
+        t_env.create_temporary_view(stream, t_env.from_data_stream(rows, _view_schema(stream, view_columns)))
+    t_env.create_temporary_view("bad_records", t_env.from_data_stream(dead_letters[0].union(*dead_letters[1:])))
+
+    t_env.execute_sql(curated_sink_ddl(f"{config.curated_path}/orders"))
+    t_env.execute_sql(dead_letter_sink_ddl(f"{config.curated_path}/dlq"))
+    statements = t_env.create_statement_set()
+    statements.add_insert_sql(orders_query())
+    statements.add_insert_sql("INSERT INTO dead_letters SELECT `stream`, `raw`, reason FROM bad_records")
+    return env, statements
+
+
+def _raw_lines(env: StreamExecutionEnvironment, t_env: StreamTableEnvironment, config: JobConfig,
+               stream: str) -> DataStream:
+    """The stream's records as sent: lines of the bus files, or Kinesis payloads (as Row(line))."""
+    if config.bus is not None:
+        watch = None if config.bus.bounded else Duration.of_millis(round(config.bus.watch_interval_seconds * 1000))
+        source = bus_source(env, config.bus.path / stream, watch)
+        return env.from_source(source, WatermarkStrategy.no_watermarks(), f"bus {stream}").uid(f"source-{stream}")
+    table = f"kinesis_{stream}"
+    t_env.execute_sql(kinesis_source_ddl(table, stream, config.kinesis))
+    return t_env.to_data_stream(t_env.from_path(table))
+
+
+def _reference_settings(config: JobConfig, stream: str) -> tuple[str, str, float] | None:
+    if stream != "sales":
+        return None
+    return config.reference_path, config.reference_format, config.reference_refresh_seconds
+
+
+def _view_schema(stream: str, view_columns: list[tuple[str, str]]) -> Schema:
+    """Every column, the record's time as the rowtime with the watermarks made upstream, and for the
+    versioned tables the key: an append-only table with a primary key keeps every version of it."""
+    builder = Schema.new_builder()
+    for name, kind in view_columns:
+        data_type = SQL_TYPES[kind]()
+        builder = builder.column(name, data_type.not_null() if name == KEYS.get(stream) else data_type)
+    builder = builder.column_by_metadata("ts", DataTypes.TIMESTAMP_LTZ(3), "rowtime")
+    builder = builder.watermark("ts", "SOURCE_WATERMARK()")
+    if stream in KEYS:
+        builder = builder.primary_key(KEYS[stream])
+    return builder.build()

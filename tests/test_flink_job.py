@@ -1,0 +1,120 @@
+"""The job end to end on Flink's MiniCluster, run as a user runs it (`python -m flink_app`), its
+committed output compared field by field with the independent oracle (tests/order_oracle.py)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from datagen.cli import main as datagen
+from tests.job_output import committed, differences, read_dead_letters, read_orders
+from tests.order_oracle import expected_output
+
+ROOT = Path(__file__).resolve().parent.parent
+# Every reality switched on, well above its default rate.
+REALITIES = ["--customer-updates-rate", "0.3", "--moves-rate", "0.2", "--address-updates-rate", "0.3",
+             "--out-of-order-rate", "0.3", "--late-rate", "0.01", "--duplicates-rate", "0.03",
+             "--orphans-rate", "0.02", "--bad-rate", "0.01", "--unknown-addresses-rate", "0.05",
+             "--unknown-references-rate", "0.02"]
+
+
+def generate(root: Path, customers: int, sales: int, seed: int) -> Path:
+    assert datagen(["--bus", str(root / "bus"), "--reference", str(root / "ref"), "--customers", str(customers),
+                    "--sales", str(sales), "--seed", str(seed), "--days", "2", "--records-per-file", "1000",
+                    "--quiet", *REALITIES]) == 0
+    return root
+
+
+def job_command(root: Path, *options: str) -> list[str]:
+    return [sys.executable, "-m", "flink_app", "--bus", str(root / "bus"), "--reference", str(root / "ref"),
+            "--out", str(root / "out"), "--bounded", "--parallelism", "2", *options]
+
+
+def run_job(root: Path, *options: str) -> subprocess.CompletedProcess:
+    finished = subprocess.run(job_command(root, *options), cwd=ROOT, capture_output=True, text=True, timeout=420)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    return finished
+
+
+@pytest.fixture(scope="module")
+def bounded_run(tmp_path_factory):
+    root = generate(tmp_path_factory.mktemp("job"), customers=300, sales=8000, seed=11)
+    return root, run_job(root)
+
+
+def test_output_equals_the_oracle_field_by_field(bounded_run):
+    root, _ = bounded_run
+    oracle = expected_output(root / "bus", root / "ref")
+    orders = read_orders(root / "out")
+    assert differences(oracle, orders) == []
+    assert len(orders) == len(oracle.orders) == 8000  # every sale line once: none lost, none duplicated
+    gaps = Counter(m for d in orders for m in d["missing"])
+    assert gaps["bill_customer"] and gaps["item"] and gaps["promo"]  # the orphans and unknown references show
+
+
+def test_every_bad_record_is_a_dead_letter_with_its_reason(bounded_run):
+    root, _ = bounded_run
+    oracle = expected_output(root / "bus", root / "ref")
+    dead = read_dead_letters(root / "out")
+    assert Counter((d["stream"], d["raw"]) for d in dead) == oracle.dead_letters
+    assert {d["stream"] for d in dead} == {"customers", "addresses", "sales"}
+    assert all(d["reason"] for d in dead)
+
+
+def test_partitions_are_the_sale_dates_and_committed(bounded_run):
+    root, _ = bounded_run
+    partitions = {p.parent.name for p in committed(root / "out" / "orders")}
+    assert len(partitions) >= 2
+    assert all((root / "out" / "orders" / p / "_SUCCESS").exists() for p in partitions)
+
+
+def test_the_summary_reports_what_was_written(bounded_run):
+    root, finished = bounded_run
+    orders = read_orders(root / "out")
+    complete = sum(not d["missing"] for d in orders)
+    dead = Counter(d["stream"] for d in read_dead_letters(root / "out"))
+    duplicates = len(orders) - len({d["line_id"] for d in orders})
+    summary = finished.stdout
+    assert f"orders written  {len(orders):,} (complete {complete:,}, with gaps {len(orders) - complete:,})" in summary
+    assert f"dead letters    {sum(dead.values()):,}" in summary
+    sale_records = sum(1 for f in (root / "bus" / "sales").glob("*.jsonl") for _ in f.open())
+    assert f"sales read      {sale_records:,}" in summary
+    assert duplicates == 0
+
+
+def latest_checkpoint(folder: Path) -> Path | None:
+    """The newest completed checkpoint (one with its _metadata written)."""
+    done = sorted(folder.glob("*/chk-*/_metadata"), key=lambda p: int(p.parent.name.removeprefix("chk-")))
+    return done[-1].parent if done else None
+
+
+def test_killed_mid_run_and_resumed_from_the_checkpoint_gives_exactly_the_expected_output(tmp_path):
+    root = generate(tmp_path, customers=300, sales=20000, seed=12)
+    checkpoints = tmp_path / "checkpoints"
+    options = ("--checkpoint-dir", checkpoints.as_uri(), "--checkpoint-interval", "1", "--reference-format", "parquet")
+    job = subprocess.Popen(job_command(root, *options), cwd=ROOT, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not (latest_checkpoint(checkpoints) and committed(root / "out" / "orders")):
+            assert job.poll() is None, "the job ended before it could be killed"
+            assert time.monotonic() < deadline, "no checkpoint with committed output in time"
+            time.sleep(0.1)
+    finally:
+        os.killpg(job.pid, signal.SIGKILL)  # the client, the MiniCluster and the Python workers
+        job.wait()
+    before_restart = len(read_orders(root / "out"))
+    assert 0 < before_restart < 20000, "the kill did not happen mid-run"
+
+    run_job(root, *options, "--from-checkpoint", str(latest_checkpoint(checkpoints)))
+    oracle = expected_output(root / "bus", root / "ref")
+    assert differences(oracle, read_orders(root / "out")) == []
+    dead = read_dead_letters(root / "out")
+    assert Counter((d["stream"], d["raw"]) for d in dead) == oracle.dead_letters
