@@ -1,0 +1,122 @@
+"""The job's configuration (MSF property groups, command-line overrides) and the Kinesis source
+configuration it generates for MSF, which cannot run here (no connector jar off Maven Central)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pyflink.table import EnvironmentSettings, TableEnvironment
+
+from flink_app.__main__ import load_config, parse_arguments
+from flink_app.config import ConfigError, build_config, read_property_groups
+from flink_app.kinesis import kinesis_source_ddl, kinesis_source_options
+
+ROOT = Path(__file__).resolve().parent.parent
+ARN = "arn:aws:kinesis:eu-west-1:123456789012:stream/{}"
+MSF_GROUPS = {
+    "job": {"source": "kinesis", "out_of_orderness_seconds": "30"},
+    "kinesis": {"region": "eu-west-1", **{f"{s}_stream_arn": ARN.format(s) for s in ("customers", "addresses", "sales")}},
+    "reference": {"path": "s3://lake/reference", "format": "parquet", "refresh_minutes": "5"},
+    "curated": {"path": "s3://curated/"},
+}
+
+
+def write_properties(path: Path, groups: dict) -> Path:
+    """As MSF writes /etc/flink/application_properties.json, with its own run-options group."""
+    document = [{"PropertyGroupId": g, "PropertyMap": m} for g, m in groups.items()]
+    document.append({"PropertyGroupId": "kinesis.analytics.flink.run.options", "PropertyMap": {"python": "main.py"}})
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_msf_properties_become_a_typed_config(tmp_path):
+    config = build_config(read_property_groups(write_properties(tmp_path / "p.json", MSF_GROUPS)))
+    assert config.bus is None and config.kinesis.region == "eu-west-1"
+    assert config.kinesis.stream_arns["sales"] == ARN.format("sales")
+    assert (config.kinesis.initial_position, config.kinesis.reader_type) == ("TRIM_HORIZON", "POLLING")
+    assert (config.reference_path, config.reference_format, config.reference_refresh_seconds) == ("s3://lake/reference", "parquet", 300)
+    assert config.curated_path == "s3://curated"
+    assert (config.out_of_orderness_ms, config.dedup_window_ms, config.idle_timeout_ms) == (30_000, 86_400_000, 30_000)
+    assert not config.bounded
+
+
+def test_the_command_line_overrides_the_properties(tmp_path):
+    properties = write_properties(tmp_path / "p.json", MSF_GROUPS)
+    config = load_config(parse_arguments(["--properties", str(properties), "--bus", "/data/bus", "--bounded",
+                                          "--out", "/data/out", "--reference-format", "csv", "--parallelism", "3"]))
+    assert config.kinesis is None and config.bus.path == Path("/data/bus") and config.bounded
+    assert (config.curated_path, config.reference_format, config.parallelism) == ("/data/out", "csv", 3)
+    assert config.idle_timeout_ms == 0  # a bounded run: every source ends, none needs to be declared idle
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"job": {"source": "kafka"}}, "job.source must be one of bus, kinesis"),
+    ({"kinesis": {"region": "eu-west-1", "customers_stream_arn": "customers"}}, "kinesis.customers_stream_arn must be a stream ARN"),
+    ({"kinesis": {**MSF_GROUPS["kinesis"], "initial_position": "AT_TIMESTAMP"}}, "kinesis.initial_timestamp is required"),
+    ({"kinesis": {**MSF_GROUPS["kinesis"], "reader_type": "EFO"}}, "kinesis.efo_consumer_name is required"),
+    ({"kinesis": {**MSF_GROUPS["kinesis"], "stream": "x"}}, "unknown propert(ies) ['stream'] in group 'kinesis'"),
+    ({"geocoding": {"url": "x"}}, "unknown property group(s) ['geocoding']"),
+    ({"job": {"source": "kinesis", "dedup_window_hours": "a day"}}, "job.dedup_window_hours must be a number"),
+    ({"curated": {}}, "curated.path is required"),
+])
+def test_bad_configuration_is_refused_with_the_property_named(change, message):
+    with pytest.raises(ConfigError) as refused:
+        build_config({**MSF_GROUPS, **change})
+    assert message in str(refused.value)
+
+
+def test_the_job_exits_with_a_clear_error_not_a_stack_trace(tmp_path):
+    properties = write_properties(tmp_path / "p.json", {**MSF_GROUPS, "job": {"source": "kinesis", "parallelism": "0"}})
+    finished = subprocess.run([sys.executable, "-m", "flink_app", "--properties", str(properties)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 2
+    assert "configuration error: job.parallelism must be at least 1" in finished.stderr
+    assert "Traceback" not in finished.stderr
+
+    missing = subprocess.run([sys.executable, "-m", "flink_app", "--bus", str(tmp_path), "--reference",
+                              str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")], cwd=ROOT,
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "no csv files in" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def kinesis_config(**kinesis):
+    return build_config({**MSF_GROUPS, "kinesis": {**MSF_GROUPS["kinesis"], **kinesis}}).kinesis
+
+
+def test_kinesis_source_options_for_msf():
+    options = kinesis_source_options("sales", kinesis_config())
+    assert options == {"connector": "kinesis", "stream.arn": ARN.format("sales"), "aws.region": "eu-west-1",
+                       "source.init.position": "TRIM_HORIZON", "source.reader.type": "POLLING",
+                       "format": "raw", "raw.charset": "UTF-8"}
+
+
+def test_kinesis_enhanced_fan_out_start_time_and_endpoint():
+    settings = kinesis_config(initial_position="AT_TIMESTAMP", initial_timestamp="2026-11-24T10:00:00.000Z",
+                              reader_type="EFO", efo_consumer_name="streaming-orders", endpoint="https://kinesis.vpce")
+    options = kinesis_source_options("customers", settings)
+    assert options["stream.arn"] == ARN.format("customers")
+    assert options["source.init.position"] == "AT_TIMESTAMP"
+    assert options["source.init.timestamp"] == "2026-11-24T10:00:00.000Z"
+    assert (options["source.reader.type"], options["source.efo.consumer.name"]) == ("EFO", "streaming-orders")
+    assert options["aws.endpoint"] == "https://kinesis.vpce"
+
+
+def test_kinesis_ddl_is_valid_flink_sql_with_one_raw_column():
+    """Flink's own parser and catalog accept the DDL (the connector itself is only needed to run it)."""
+    t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+    settings = kinesis_config(initial_position="LATEST")
+    t_env.execute_sql(kinesis_source_ddl("kinesis_sales", "sales", settings))
+    table = t_env.from_path("kinesis_sales")
+    assert table.get_schema().get_field_names() == ["line"]
+    assert _catalog_options(t_env, "kinesis_sales") == kinesis_source_options("sales", settings)
+
+
+def _catalog_options(t_env: TableEnvironment, table: str) -> dict:
+    catalog = t_env._j_tenv.getCatalogManager().getCatalog(t_env.get_current_catalog()).get()
+    path = t_env._j_tenv.getCatalogManager().qualifyIdentifier(
+        t_env._j_tenv.getParser().parseIdentifier(table)).toObjectPath()
+    return dict(catalog.getTable(path).getOptions())
