@@ -16,6 +16,7 @@ test: setup
 bench: setup
 	$(PY) -m bench.datagen
 	$(PY) -m bench.geocoder
+	$(PY) -m bench.job
 
 clean:
 	rm -rf .demo .bench

@@ -25,7 +25,7 @@ MSF_RUN_OPTIONS = "kinesis.analytics.flink.run.options"  # MSF's own group (entr
 # group -> key -> default (None: no default; required where the setting is used)
 PROPERTIES: dict[str, dict[str, str | None]] = {
     "job": {"source": "bus", "parallelism": None, "out_of_orderness_seconds": "60",
-            "idle_timeout_seconds": "30", "dedup_window_hours": "24", "checkpoint_interval_seconds": "10",
+            "idle_timeout_seconds": "30", "dedup_window_hours": "24", "join_state_ttl_hours": "0", "checkpoint_interval_seconds": "10",
             "checkpoint_dir": None, "restore_from": None},
     "bus": {"path": None, "bounded": "false", "watch_interval_seconds": "2"},
     "kinesis": {"region": None, "customers_stream_arn": None, "addresses_stream_arn": None,
@@ -70,6 +70,7 @@ class JobConfig:
     out_of_orderness_ms: int
     idle_timeout_ms: int  # 0: no idleness (a bounded run, where every source ends)
     dedup_window_ms: int
+    join_state_ttl_ms: int  # 0: keep every key's current version for ever
     checkpoint_interval_ms: int
     checkpoint_dir: str | None
     restore_from: str | None
@@ -118,6 +119,7 @@ def build_config(groups: dict[str, dict[str, str]]) -> JobConfig:
         out_of_orderness_ms=_millis(values, "job", "out_of_orderness_seconds", 1),
         idle_timeout_ms=0 if bounded else _millis(values, "job", "idle_timeout_seconds", 1),
         dedup_window_ms=_millis(values, "job", "dedup_window_hours", 3600),
+        join_state_ttl_ms=_millis(values, "job", "join_state_ttl_hours", 3600),
         checkpoint_interval_ms=_millis(values, "job", "checkpoint_interval_seconds", 1, minimum=0.1),
         checkpoint_dir=values["job"]["checkpoint_dir"],
         restore_from=values["job"]["restore_from"],

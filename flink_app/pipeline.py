@@ -44,12 +44,11 @@ def flink_configuration(config: JobConfig) -> Configuration:
         "execution.checkpointing.incremental": "true",
         "state.backend.rocksdb.timer-service.factory": "HEAP",
         "state.backend.rocksdb.predefined-options": "FLASH_SSD_OPTIMIZED",
-        "taskmanager.memory.managed.size": "1g",
+        "taskmanager.memory.managed.size": "1g",  # the local MiniCluster (MSF sizes its own by KPU)
         "restart-strategy.type": "exponential-delay",
         "restart-strategy.exponential-delay.initial-backoff": "1 s",
         "restart-strategy.exponential-delay.max-backoff": "1 min",
         "restart-strategy.exponential-delay.attempts-before-reset-backoff": "10",
-        "table.local-time-zone": "UTC",  # dt is the sale's UTC date
     }
     if config.checkpoint_dir:
         settings["execution.checkpointing.dir"] = config.checkpoint_dir
@@ -70,7 +69,9 @@ def build(config: JobConfig) -> tuple[StreamExecutionEnvironment, StatementSet]:
         env.set_parallelism(config.parallelism)
     add_helper_jar(env)
     t_env = StreamTableEnvironment.create(env)
-    t_env.get_config().set("table.local-time-zone", "UTC")
+    t_env.get_config().set("table.local-time-zone", "UTC")  # dt is the sale's UTC date
+    if config.join_state_ttl_ms:  # only the temporal joins keep state in SQL; the dedup has its own TTL
+        t_env.get_config().set("table.exec.state.ttl", f"{config.join_state_ttl_ms} ms")
 
     dead_letters = []
     for stream in STREAMS:
