@@ -19,7 +19,10 @@ def add_helper_jar(env: StreamExecutionEnvironment) -> None:
     """Puts the helper on the job's classpath and the client's, so Python can build its objects."""
     if not HELPER_JAR.is_file():
         raise MissingHelperJar(f"{HELPER_JAR} is missing: run scripts/setup.sh (or `make setup`) to build it")
-    env.add_jars(HELPER_JAR.as_uri())
+    jvm = get_gateway().jvm
+    config = jvm.org.apache.flink.python.util.PythonConfigUtil.getEnvironmentConfig(env._j_stream_execution_environment)
+    if HELPER_JAR.as_uri() not in (config.getString(jvm.org.apache.flink.configuration.PipelineOptions.JARS.key(), None) or ""):
+        env.add_jars(HELPER_JAR.as_uri())  # once, though both the bus source and the pipeline need it
 
 
 def helper():

@@ -14,7 +14,6 @@ import io
 import logging
 import time
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
 import boto3
@@ -95,9 +94,7 @@ def _value(name: str, value: object) -> object:
         return int(value)
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return str(value)
+    return str(value)  # decimals (CSV text or Parquet Decimal) as their exact text
 
 
 class ReferenceData:
@@ -113,13 +110,16 @@ class ReferenceData:
     def _load(self) -> tuple[dict[str, Row], dict[str, Row]]:
         return load_table(self.location, "items", self.file_format), load_table(self.location, "promos", self.file_format)
 
-    def refresh_if_due(self) -> None:
+    def refresh_if_due(self) -> bool:
+        """Reloads both tables when due; True when that reload failed."""
         if self.clock() < self.next_refresh:
-            return
+            return False
         self.next_refresh = self.clock() + self.refresh_seconds
         try:
             self.items, self.promos = self._load()
             log.info("reference data refreshed: %d items, %d promos", len(self.items), len(self.promos))
+            return False
         except (OSError, ValueError, ReferenceError, BotoCoreError, ClientError) as error:  # pyarrow: OSError/ValueError
             self.failed_refreshes += 1
             log.warning("reference data refresh failed, keeping the last good snapshot: %s", error)
+            return True

@@ -59,9 +59,7 @@ class ValidateRecords(ProcessFunction):
             yield Row(*result.values, result.event_ms)
         else:
             reference = self.reference
-            failures = reference.failed_refreshes
-            reference.refresh_if_due()
-            if reference.failed_refreshes > failures:
+            if reference.refresh_if_due():
                 self.refresh_failures.inc()
             item = reference.items.get(str(result.values[self.item_position]), self.no_item)
             promo_id = result.values[self.promo_position]
