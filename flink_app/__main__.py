@@ -23,7 +23,7 @@ OVERRIDES = {
     "reference_format": ("reference", "format"), "out": ("curated", "path"), "parallelism": ("job", "parallelism"),
     "out_of_orderness": ("job", "out_of_orderness_seconds"), "dedup_window": ("job", "dedup_window_hours"),
     "checkpoint_interval": ("job", "checkpoint_interval_seconds"), "checkpoint_dir": ("job", "checkpoint_dir"),
-    "from_checkpoint": ("job", "restore_from"),
+    "from_checkpoint": ("job", "restore_from"), "geocoder_url": ("geocoder", "url"),
 }
 
 
@@ -43,6 +43,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--checkpoint-interval", type=float, metavar="SECONDS", help="default 10")
     parser.add_argument("--checkpoint-dir", help="where checkpoints are kept (retained when the job stops)")
     parser.add_argument("--from-checkpoint", metavar="PATH", help="resume from this checkpoint or savepoint")
+    parser.add_argument("--geocoder-url", metavar="URL", help="the geocoding API (CONTRACT.md §6), e.g. the one "
+                        "`python -m geocoder_lambda.serve` prints; without it addresses are not geocoded")
     return parser.parse_args(argv)
 
 

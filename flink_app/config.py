@@ -16,6 +16,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from flink_app.geocoder_client import MAX_BATCH, GeocoderSettings
+
 MSF_PROPERTIES = Path("/etc/flink/application_properties.json")
 STREAMS = ("customers", "addresses", "sales")
 INITIAL_POSITIONS = ("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP")
@@ -33,6 +35,10 @@ PROPERTIES: dict[str, dict[str, str | None]] = {
                 "reader_type": "POLLING", "efo_consumer_name": None, "endpoint": None},
     "reference": {"path": None, "format": "csv", "refresh_minutes": "15"},
     "curated": {"path": None},
+    # no url: geocoding off, every address goes on with geocode.status `disabled`
+    "geocoder": {"url": None, "auth": "none", "region": None, "batch_size": "100", "batch_delay_ms": "20",
+                 "timeout_seconds": "5", "max_attempts": "4", "requests_per_second": "0", "connections": "4",
+                 "cache_size": "100000"},
 }
 
 
@@ -74,6 +80,7 @@ class JobConfig:
     checkpoint_interval_ms: int
     checkpoint_dir: str | None
     restore_from: str | None
+    geocoder: GeocoderSettings | None  # None: geocoding off
 
     @property
     def bounded(self) -> bool:
@@ -115,7 +122,7 @@ def build_config(groups: dict[str, dict[str, str]]) -> JobConfig:
         reference_format=_choice(values, "reference", "format", ("csv", "parquet")),
         reference_refresh_seconds=_number(values, "reference", "refresh_minutes") * 60,
         curated_path=_required(values, "curated", "path").rstrip("/"),
-        parallelism=None if parallelism is None else int(_number(values, "job", "parallelism", minimum=1)),
+        parallelism=None if parallelism is None else _integer(values, "job", "parallelism", 1),
         out_of_orderness_ms=_millis(values, "job", "out_of_orderness_seconds", 1),
         idle_timeout_ms=0 if bounded else _millis(values, "job", "idle_timeout_seconds", 1),
         dedup_window_ms=_millis(values, "job", "dedup_window_hours", 3600),
@@ -123,6 +130,7 @@ def build_config(groups: dict[str, dict[str, str]]) -> JobConfig:
         checkpoint_interval_ms=_millis(values, "job", "checkpoint_interval_seconds", 1, minimum=0.1),
         checkpoint_dir=values["job"]["checkpoint_dir"],
         restore_from=values["job"]["restore_from"],
+        geocoder=_geocoder(values),
     )
 
 
@@ -159,6 +167,33 @@ def _kinesis(values: dict[str, dict[str, str | None]]) -> KinesisSettings:
                            consumer, values["kinesis"]["endpoint"])
 
 
+def _geocoder(values: dict[str, dict[str, str | None]]) -> GeocoderSettings | None:
+    url = values["geocoder"]["url"]
+    if url is None:
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"geocoder.url must be an http(s) URL, got {url!r}")
+    region = None
+    if _choice(values, "geocoder", "auth", ("none", "iam")) == "iam":
+        region = values["geocoder"]["region"]
+        if not region:
+            raise ConfigError("geocoder.region is required when geocoder.auth is iam")
+    batch_size = _integer(values, "geocoder", "batch_size", 1)
+    if batch_size > MAX_BATCH:
+        raise ConfigError(f"geocoder.batch_size must be at most {MAX_BATCH} (the API's limit), got {batch_size}")
+    return GeocoderSettings(
+        url=url,
+        batch_size=batch_size,
+        batch_delay_seconds=_number(values, "geocoder", "batch_delay_ms") / 1000,
+        timeout_seconds=_number(values, "geocoder", "timeout_seconds", minimum=0.1),
+        max_attempts=_integer(values, "geocoder", "max_attempts", 1),
+        requests_per_second=_number(values, "geocoder", "requests_per_second"),
+        connections=_integer(values, "geocoder", "connections", 1),
+        cache_size=_integer(values, "geocoder", "cache_size", 1),
+        sigv4_region=region,
+    )
+
+
 def _required(values: dict, group: str, key: str) -> str:
     value = values[group][key]
     if value is None:
@@ -189,6 +224,13 @@ def _number(values: dict, group: str, key: str, minimum: float = 0) -> float:
     if not number >= minimum:
         raise ConfigError(f"{group}.{key} must be at least {minimum:g}, got {text!r}")
     return number
+
+
+def _integer(values: dict, group: str, key: str, minimum: int) -> int:
+    number = _number(values, group, key, minimum)
+    if number != int(number):
+        raise ConfigError(f"{group}.{key} must be a whole number, got {values[group][key]!r}")
+    return int(number)
 
 
 def _millis(values: dict, group: str, key: str, seconds_per_unit: float, minimum: float = 0) -> int:

@@ -1,11 +1,13 @@
 """The enrichment step addresses pass through before their versioned view: it adds the address's
-location and geocoding outcome (CONTRACT.md §3). The Async I/O geocoding client fills it in; until
-it is configured every address goes on with status `disabled` and no location."""
+location and geocoding outcome (CONTRACT.md §3). With a geocoder configured it is Flink's Async I/O
+with `GeocodeAddresses`; without one every address goes on with status `disabled` and no location."""
 
 from __future__ import annotations
 
-from pyflink.common import Row, Types
-from pyflink.datastream import DataStream, MapFunction
+from pyflink.common import Row, Time
+from pyflink.datastream import AsyncDataStream, AsyncFunction, DataStream, MapFunction, RuntimeContext
+
+from flink_app.geocoder_client import GEOCODABLE_FIELDS, GeocoderClient, GeocoderSettings, GeocoderStats
 
 # (column, type) appended to each address row
 GEOCODE_COLUMNS = [("location_lat", "double"), ("location_lon", "double"), ("geocode_status", "str"),
@@ -17,5 +19,43 @@ class NotGeocoded(MapFunction):
         return Row(*address, None, None, "disabled", None, None)
 
 
-def geocoding_disabled(addresses: DataStream, output_type) -> DataStream:
-    return addresses.map(NotGeocoded(), output_type=output_type).name("geocoding disabled").uid("geocode-addresses")
+class GeocodeAddresses(AsyncFunction):
+    """One `GeocoderClient` per task, made on the operator's asyncio loop at the first address."""
+
+    def __init__(self, settings: GeocoderSettings, address_columns: list[str]):
+        self.settings = settings
+        self.id_position = address_columns.index("address_id")
+        self.field_positions = [address_columns.index(name) for name in GEOCODABLE_FIELDS]
+        self.client: GeocoderClient | None = None
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        self.stats = GeocoderStats()
+        metrics = runtime_context.get_metrics_group().add_group("geocoder")
+        for name in ("requests", "addresses_sent", "reused", "cache_hits", "retries", "failures"):
+            metrics.gauge(name, lambda name=name: getattr(self.stats, name))
+        metrics.gauge("mean_latency_ms", lambda: self.stats.mean_latency_ms)
+
+    async def async_invoke(self, address: Row) -> list[Row]:
+        if self.client is None:
+            self.client = GeocoderClient(self.settings, self.stats)
+        key = tuple(address[i] for i in self.field_positions)
+        found = await self.client.geocode(address[self.id_position], key)
+        return [Row(*address, found.lat, found.lon, found.status, found.precision, found.provider)]
+
+    def close(self) -> None:
+        # Flink stops the operator's loop before this call, so the session cannot be closed on it;
+        # its sockets go with the Python worker.
+        self.client = None
+
+
+def geocoding_step(addresses: DataStream, address_columns: list[str], settings: GeocoderSettings | None,
+                   output_type) -> DataStream:
+    if settings is None:
+        return addresses.map(NotGeocoded(), output_type=output_type).name("geocoding disabled").uid("geocode-addresses")
+    # Ordered: each address keeps its place in the stream, so event time downstream sees the order
+    # the source delivered. No operator timeout: the client answers every address itself (at worst
+    # `failed`), and a timeout would cost a timer thread per element.
+    capacity = settings.batch_size * settings.connections * 2
+    return (AsyncDataStream.ordered_wait(addresses, GeocodeAddresses(settings, address_columns), Time.milliseconds(0),
+                                         capacity, output_type)
+            .name("geocode addresses").uid("geocode-addresses"))

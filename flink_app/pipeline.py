@@ -22,7 +22,7 @@ from pyflink.table import DataTypes, Schema, StatementSet, StreamTableEnvironmen
 
 from flink_app.bus import bus_source
 from flink_app.config import STREAMS, JobConfig
-from flink_app.geocoding import GEOCODE_COLUMNS, geocoding_disabled
+from flink_app.geocoding import GEOCODE_COLUMNS, geocoding_step
 from flink_app.java_helper import add_helper_jar, first_deliveries, with_event_time
 from flink_app.kinesis import kinesis_source_ddl
 from flink_app.order_sql import curated_sink_ddl, dead_letter_sink_ddl, orders_query
@@ -82,8 +82,9 @@ def build(config: JobConfig) -> tuple[StreamExecutionEnvironment, StatementSet]:
         dead_letters.append(validated.get_side_output(DEAD_LETTERS))
         view_columns = columns(stream)
         if stream == "addresses":
+            validated = geocoding_step(validated, [name for name, _ in view_columns], config.geocoder,
+                                       row_type(view_columns + GEOCODE_COLUMNS))
             view_columns = view_columns + GEOCODE_COLUMNS
-            validated = geocoding_disabled(validated, row_type(view_columns))
         rows = with_event_time(validated, len(FIELDS[stream]), config.out_of_orderness_ms, config.idle_timeout_ms)
         if stream == "sales":
             rows = first_deliveries(rows, 0, 1, config.dedup_window_ms)

@@ -16,6 +16,7 @@ Responder = Callable[[str, str, dict, object], tuple[int, object]]
 class HttpStub:
     def __init__(self, respond: Responder):
         self.requests: list[tuple[str, str, dict, object]] = []
+        self.headers: list[dict[str, str]] = []  # of each request, in the same order
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -27,6 +28,7 @@ class HttpStub:
                 body = json.loads(raw) if raw else None
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 stub.requests.append((self.command, url.path, query, body))
+                stub.headers.append(dict(self.headers.items()))
                 status, answer = respond(self.command, url.path, query, body)
                 data = json.dumps(answer).encode()
                 self.send_response(status)
