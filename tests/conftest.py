@@ -1,4 +1,7 @@
+import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -18,3 +21,15 @@ def moto_url():
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def served_geocoder():
+    """The real geocoder Lambda handler served over HTTP (its embedded offline provider), as the
+    demo and the job use it: its base URL."""
+    process = subprocess.Popen([sys.executable, "-m", "geocoder_lambda.serve", "--port", "0"],
+                               stdout=subprocess.PIPE, text=True)
+    url = json.loads(process.stdout.readline())["geocoder"]
+    yield url
+    process.terminate()
+    process.wait(timeout=10)

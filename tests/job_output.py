@@ -8,6 +8,7 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+from tests.geocode_oracle import LOCATION_PLACES
 from tests.order_oracle import Oracle
 
 
@@ -24,6 +25,10 @@ def read_orders(out: Path) -> list[dict]:
         assert partition.startswith("dt="), f"{path} is not under a dt= partition"
         for line in path.read_text(encoding="utf-8").splitlines():
             document = json.loads(line, parse_float=Decimal)  # money exact to the cent, as written
+            for role in ("bill_customer", "ship_customer"):
+                address = (document.get(role) or {}).get("address") or {}
+                if address.get("location"):
+                    address["location"] = {k: Decimal(v).quantize(LOCATION_PLACES) for k, v in address["location"].items()}
             orders.append({**document, "dt": partition.removeprefix("dt=")})
     return orders
 

@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,11 @@ from tests.contract import STREAMS, classify
 TIME_FIELD = {"customers": "customer_datetime", "addresses": "address_datetime", "sales": "sale_datetime"}
 KEY_FIELD = {"customers": "customer_id", "addresses": "address_id"}
 DISABLED_GEOCODE = {"status": "disabled", "precision": None, "provider": None}
+Geocoder = Callable[[dict], tuple[dict | None, dict]]  # address record -> (location, geocode) of CONTRACT.md §3
+
+
+def not_geocoded(address: dict) -> tuple[None, dict]:
+    return None, DISABLED_GEOCODE
 TEXT_FIELDS = {"bill_customer_id", "ship_customer_id", "warehouse_id", "promo_id", "ship_delay", "ship_mode",
                "ship_carrier", "sale_datetime"}
 
@@ -86,13 +92,14 @@ def reference(root: Path, table: str, key: str) -> dict[str, dict]:
     return rows
 
 
-def customer_document(customer: dict | None, address: dict | None) -> dict | None:
+def customer_document(customer: dict | None, address: dict | None, geocode: Geocoder) -> dict | None:
     if customer is None:
         return None
     located = None
     if address is not None:
+        location, outcome = geocode(address)
         located = {**address, "gmt_offset": None if address["gmt_offset"] is None else Decimal(str(address["gmt_offset"])),
-                   "location": None, "geocode": DISABLED_GEOCODE}
+                   "location": location, "geocode": outcome}
     return {**customer, "address": located}
 
 
@@ -108,7 +115,9 @@ class Oracle:
     dead_letters: Counter  # (stream, raw line)
 
 
-def expected_output(bus: Path, reference_root: Path, bound_seconds: float = 60) -> Oracle:
+def expected_output(bus: Path, reference_root: Path, bound_seconds: float = 60,
+                    geocode: Geocoder = not_geocoded) -> Oracle:
+    """`geocode`: what the job's geocoding step gives an address (by default: geocoding off)."""
     bound_ms = int(bound_seconds * 1000)
     delivered = {s: read_stream(bus, s, bound_ms) for s in STREAMS}
     customers = Versions(delivered["customers"], "customers")
@@ -131,7 +140,7 @@ def expected_output(bus: Path, reference_root: Path, bound_seconds: float = 60) 
         if not late:
             enrichments = []
             for late_visible in (True, False):
-                candidate = _enrich(sale, at, customers, addresses, late_visible, fields)
+                candidate = _enrich(sale, at, customers, addresses, late_visible, fields, geocode)
                 if candidate not in enrichments:
                     enrichments.append(candidate)
         orders[line_id] = Expected(fields, enrichments)
@@ -139,7 +148,8 @@ def expected_output(bus: Path, reference_root: Path, bound_seconds: float = 60) 
     return Oracle(orders, dead)
 
 
-def _enrich(sale: dict, at: int, customers: Versions, addresses: Versions, late_visible: bool, fields: dict) -> tuple:
+def _enrich(sale: dict, at: int, customers: Versions, addresses: Versions, late_visible: bool, fields: dict,
+            geocode: Geocoder) -> tuple:
     missing = []
     documents = []
     for role in ("bill", "ship"):
@@ -149,7 +159,7 @@ def _enrich(sale: dict, at: int, customers: Versions, addresses: Versions, late_
             missing.append(f"{role}_customer")
         elif address is None:
             missing.append(f"{role}_customer.address")
-        documents.append(customer_document(customer, address))
+        documents.append(customer_document(customer, address, geocode))
     if fields["item"] is None:
         missing.append("item")
     if sale["promo_id"] is not None and fields["promo"] is None:

@@ -4,9 +4,6 @@ served on 127.0.0.1, and against a stub server that plays a failing or misbehavi
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
-import sys
 import time
 
 import pytest
@@ -51,17 +48,6 @@ def stub_server():
 
 def fast(url: str, **overrides) -> GeocoderSettings:
     return GeocoderSettings(url, **{"backoff_seconds": 0.01, "timeout_seconds": 1, **overrides})
-
-
-@pytest.fixture(scope="module")
-def served_geocoder():
-    """The real Lambda handler served over HTTP, as the demo and the job use it."""
-    process = subprocess.Popen([sys.executable, "-m", "geocoder_lambda.serve", "--port", "0"],
-                               stdout=subprocess.PIPE, text=True)
-    url = json.loads(process.stdout.readline())["geocoder"]
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
 
 
 def test_against_the_served_handler_known_and_unknown_places(served_geocoder):

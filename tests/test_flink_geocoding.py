@@ -1,0 +1,98 @@
+"""The job with geocoding on, end to end on the MiniCluster: real HTTP to the real geocoder handler
+(through a proxy that counts the requests and can make them fail), the output compared field by
+field with the oracle, locations computed independently (tests/geocode_oracle.py)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections import Counter
+from itertools import count
+
+from tests.geocode_oracle import offline_geocode
+from tests.http_stub import HttpStub
+from tests.job_output import differences, read_orders
+from tests.order_oracle import expected_output
+from tests.test_flink_job import generate, run_job
+
+GEOCODABLE = ("street", "city", "county", "state", "zip", "country")
+FAILED = {"status": "failed", "precision": None, "provider": None}
+
+
+def forward_to(url: str):
+    """A proxy's answer: the request sent on to the geocoder at `url`, its answer returned."""
+    def respond(method: str, path: str, query: dict, body: object) -> tuple[int, object]:
+        request = urllib.request.Request(url + path, data=json.dumps(body).encode(), method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+    return respond
+
+
+def distinct_places(bus) -> set[tuple]:
+    """The geocodable fields of every valid address version on the bus."""
+    places = set()
+    for path in (bus / "addresses").glob("*.jsonl"):
+        for line in path.read_text().splitlines():
+            try:
+                record = json.loads(line)
+                places.add(tuple(record[f] for f in GEOCODABLE))
+            except (ValueError, KeyError, TypeError):
+                continue  # a bad record: a dead letter, never sent
+    return places
+
+
+def addresses_in(orders: list[dict]) -> list[dict]:
+    return [c["address"] for d in orders for c in (d["bill_customer"], d["ship_customer"]) if c and c["address"]]
+
+
+def test_orders_carry_the_geocoders_locations_through_throttling_and_errors(tmp_path, served_geocoder):
+    """Every third request is refused (429 or 503) before it reaches the geocoder: the retries hide
+    it, and every address is located as the geocoder says, in batches."""
+    root = generate(tmp_path, customers=300, sales=3000, seed=21)
+    calls = count(1)
+    forward = forward_to(served_geocoder)
+    forwarded = []  # the number of addresses in each request that reached the geocoder
+
+    def flaky(method, path, query, body):
+        n = next(calls)
+        if n % 3 == 0:
+            return (429, {"message": "Too Many Requests"}) if n % 2 else (503, {"message": "Service Unavailable"})
+        forwarded.append(len(body["addresses"]))
+        return forward(method, path, query, body)
+    proxy = HttpStub(flaky)
+    try:
+        run_job(root, "--geocoder-url", proxy.url)
+    finally:
+        proxy.close()
+
+    orders = read_orders(root / "out")
+    assert differences(expected_output(root / "bus", root / "ref", geocode=offline_geocode), orders) == []
+    outcomes = Counter((a["geocode"]["status"], a["geocode"]["precision"]) for a in addresses_in(orders))
+    assert outcomes[("ok", "postcode")] and outcomes[("ok", "locality")] and outcomes[("not_found", None)]
+    assert ("failed", None) not in outcomes
+
+    places = distinct_places(root / "bus")
+    assert sum(forwarded) <= 2 * len(places)  # a place is located at most once per task (parallelism 2)
+    assert len(proxy.requests) <= len(places) / 10  # batched, retries included
+
+
+def test_a_geocoder_that_is_down_leaves_addresses_failed_and_loses_no_order(tmp_path):
+    root = generate(tmp_path, customers=200, sales=2000, seed=22)
+    down = HttpStub(lambda *request: (500, {"message": "Internal Server Error"}))
+    properties = tmp_path / "properties.json"
+    properties.write_text(json.dumps([{"PropertyGroupId": "geocoder",
+                                       "PropertyMap": {"url": down.url, "max_attempts": "2", "timeout_seconds": "1"}}]))
+    try:
+        run_job(root, "--properties", str(properties))
+    finally:
+        down.close()
+
+    orders = read_orders(root / "out")
+    assert differences(expected_output(root / "bus", root / "ref", geocode=lambda _: (None, FAILED)), orders) == []
+    assert len(orders) == len({d["line_id"] for d in orders}) > 1900
+    assert down.requests, "the geocoder was never asked"
