@@ -38,3 +38,8 @@ def with_event_time(rows: DataStream, event_ms_position: int, bound_ms: int, idl
 def first_deliveries(lines: DataStream, order_id_position: int, item_id_position: int, window_ms: int) -> DataStream:
     """Each sale line once: redeliveries within `window_ms` of the first are dropped."""
     return DataStream(helper().FirstDelivery.of(lines._j_data_stream, order_id_position, item_id_position, window_ms))
+
+
+def partition_by_field(rows: DataStream, position: int) -> DataStream:
+    """Every row with the same value at `position` to the same task (no keyed state)."""
+    return DataStream(helper().ByField.partition(rows._j_data_stream, position))

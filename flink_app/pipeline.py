@@ -23,7 +23,7 @@ from pyflink.table import DataTypes, Schema, StatementSet, StreamTableEnvironmen
 from flink_app.bus import bus_source
 from flink_app.config import STREAMS, JobConfig
 from flink_app.geocoding import GEOCODE_COLUMNS, geocoding_step
-from flink_app.java_helper import add_helper_jar, first_deliveries, with_event_time
+from flink_app.java_helper import add_helper_jar, first_deliveries, partition_by_field, with_event_time
 from flink_app.kinesis import kinesis_source_ddl
 from flink_app.order_sql import curated_sink_ddl, dead_letter_sink_ddl, orders_query
 from flink_app.records import FIELDS
@@ -81,11 +81,11 @@ def build(config: JobConfig) -> tuple[StreamExecutionEnvironment, StatementSet]:
                      .name(f"validate {stream}").uid(f"validate-{stream}"))
         dead_letters.append(validated.get_side_output(DEAD_LETTERS))
         view_columns = columns(stream)
-        if stream == "addresses":
-            validated = geocoding_step(validated, [name for name, _ in view_columns], config.geocoder,
-                                       row_type(view_columns + GEOCODE_COLUMNS))
-            view_columns = view_columns + GEOCODE_COLUMNS
+        # Timestamps and watermarks per reader, before any shuffle (EventTime says why).
         rows = with_event_time(validated, len(FIELDS[stream]), config.out_of_orderness_ms, config.idle_timeout_ms)
+        if stream == "addresses":
+            rows = _geocoded(rows, view_columns, config)
+            view_columns = view_columns + GEOCODE_COLUMNS
         if stream == "sales":
             rows = first_deliveries(rows, 0, 1, config.dedup_window_ms)
         t_env.create_temporary_view(stream, t_env.from_data_stream(rows, _view_schema(stream, view_columns)))
@@ -97,6 +97,15 @@ def build(config: JobConfig) -> tuple[StreamExecutionEnvironment, StatementSet]:
     statements.add_insert_sql(orders_query())
     statements.add_insert_sql("INSERT INTO dead_letters SELECT `stream`, `raw`, reason FROM bad_records")
     return env, statements
+
+
+def _geocoded(addresses: DataStream, address_columns: list[tuple[str, str]], config: JobConfig) -> DataStream:
+    """The geocoding step; with a geocoder, each address_id's versions go to one task, so that a
+    version that did not move reuses the previous version's location."""
+    names = [name for name, _ in address_columns]
+    if config.geocoder is not None:
+        addresses = partition_by_field(addresses, names.index("address_id"))
+    return geocoding_step(addresses, names, config.geocoder, row_type(address_columns + GEOCODE_COLUMNS))
 
 
 def _raw_lines(env: StreamExecutionEnvironment, t_env: StreamTableEnvironment, config: JobConfig,

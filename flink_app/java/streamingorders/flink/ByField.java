@@ -1,0 +1,40 @@
+package streamingorders.flink;
+
+import org.apache.flink.api.common.functions.Partitioner;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.types.Row;
+
+/**
+ * Sends every row with the same value in one field to the same task, without keying the stream:
+ * the geocoding step needs each address_id's versions in one task (to reuse the previous version's
+ * location) but keeps no keyed state, and Python's async operator takes no keyed stream.
+ */
+public final class ByField {
+    private ByField() {
+    }
+
+    public static DataStream<Row> partition(DataStream<Row> rows, int position) {
+        return rows.partitionCustom(new ByHash(), new FieldValue(position));
+    }
+
+    private static final class FieldValue implements KeySelector<Row, String> {
+        private final int position;
+
+        FieldValue(int position) {
+            this.position = position;
+        }
+
+        @Override
+        public String getKey(Row row) {
+            return String.valueOf(row.getField(position));
+        }
+    }
+
+    private static final class ByHash implements Partitioner<String> {
+        @Override
+        public int partition(String key, int partitions) {
+            return Math.floorMod(key.hashCode(), partitions);
+        }
+    }
+}
