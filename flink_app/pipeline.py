@@ -2,13 +2,13 @@
 
     source (bus or Kinesis) ─► validate (Python) ─► dead letters ─► <curated>/dlq
                                    │
-                                   ├─ addresses ─► geocoding step ─► event time ─► versioned view
-                                   ├─ customers ─► event time ─► versioned view
+                                   ├─ addresses ─► event time ─► by address_id ─► geocoding ─► versioned view
+                                   ├─ customers ─► event time ─► versioned view        (Async I/O, HTTP)
                                    └─ sales (+ items, promos) ─► event time ─► first delivery only
                                                                         │
     temporal joins in Flink SQL (flink_app.order_sql) ─► <curated>/orders/dt=YYYY-MM-DD
 
-Python reads and checks each record once; timestamps, watermarks, dedup, joins and the sinks are
+Python reads and checks each record once and calls the geocoder; timestamps, watermarks, dedup, joins and the sinks are
 Java operators with their state in RocksDB.
 """
 

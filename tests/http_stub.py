@@ -9,7 +9,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-# (method, path, query, JSON body or None) -> (status, JSON-able answer)
+# (method, path, query, JSON body or None) -> (status, JSON-able answer, or bytes to send as they are)
 Responder = Callable[[str, str, dict, object], tuple[int, object]]
 
 
@@ -30,7 +30,7 @@ class HttpStub:
                 stub.requests.append((self.command, url.path, query, body))
                 stub.headers.append(dict(self.headers.items()))
                 status, answer = respond(self.command, url.path, query, body)
-                data = json.dumps(answer).encode()
+                data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()  # bytes: sent as they are
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
