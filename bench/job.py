@@ -1,16 +1,21 @@
-"""Job benchmark: a bounded run of `python -m flink_app` over the fixed dataset of bench.datagen
-(20k customers, 1M sale lines; generated first if missing). Target: 20,000 sales/s at parallelism 2.
+"""Job benchmark: bounded runs of `python -m flink_app`, with geocoding off and on, over two fixed
+datasets of bench.datagen (generated first if missing): `sales` (20k customers, 1M sale lines) and
+`addresses` (200k customers, 1,000 sale lines: the address path's own throughput). Targets: 20,000
+sales/s at parallelism 2; geocoding costs at most 10% of that; HTTP requests to the geocoder at most
+a tenth of the distinct geocodable address versions.
 
-    make bench            # or: .venv/bin/python -m bench.job [--parallelism N]
+    make bench            # or: .venv/bin/python -m bench.job [--parallelism N] [--dataset sales|addresses|both]
 
 Prints sales/s over the job's run (from submission to the last commit: JVM start-up excluded), the
 peak memory of the whole process tree (client, Flink's JVM, Python workers) and the largest
-checkpoint seen on disk.
+checkpoint seen on disk. With geocoding on, the job calls the geocoder handler served on 127.0.0.1
+(`geocoder_lambda.serve`, offline provider), whose own metrics count the requests and addresses.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -18,10 +23,14 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATASET = ROOT / ".bench" / "datagen"
+# name -> (folder, bench.datagen's options)
+DATASETS = {"sales": (ROOT / ".bench" / "datagen", []),
+            "addresses": (ROOT / ".bench" / "addresses", ["--customers", "200000", "--sales", "1000"])}
 
 
 def tree_rss_bytes(root_pid: int) -> int:
@@ -68,18 +77,26 @@ class Sampler(threading.Thread):
             time.sleep(0.5)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--parallelism", type=int, default=2)
-    args = parser.parse_args()
-    if not (DATASET / "bus" / "manifest.json").exists():
-        subprocess.run([sys.executable, "-m", "bench.datagen"], cwd=ROOT, check=True)
+@dataclass
+class JobRun:
+    summary: str
+    sales: int
+    elapsed: float
+    peak_rss: int
+    peak_checkpoint: int
+
+    @property
+    def sales_per_second(self) -> float:
+        return self.sales / self.elapsed
+
+
+def run_job(dataset: Path, parallelism: int, *options: str) -> JobRun:
     work = ROOT / ".bench" / "job"
     shutil.rmtree(work, ignore_errors=True)
     checkpoints = work / "checkpoints"
-    command = [sys.executable, "-m", "flink_app", "--bus", str(DATASET / "bus"), "--reference",
-               str(DATASET / "reference"), "--out", str(work / "out"), "--bounded",
-               "--parallelism", str(args.parallelism), "--checkpoint-dir", checkpoints.as_uri()]
+    command = [sys.executable, "-m", "flink_app", "--bus", str(dataset / "bus"), "--reference",
+               str(dataset / "reference"), "--out", str(work / "out"), "--bounded",
+               "--parallelism", str(parallelism), "--checkpoint-dir", checkpoints.as_uri(), *options]
     job = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     sampler = Sampler(job.pid, checkpoints)
     sampler.start()
@@ -87,12 +104,91 @@ def main() -> None:
     sampler.running = False
     if job.returncode != 0:
         sys.exit(f"the job failed (exit {job.returncode})")
-    print(summary.strip())
     elapsed = float(re.search(r"finished in ([\d.]+) s", summary).group(1))
     sales = int(re.search(r"sales read\s+([\d,]+)", summary).group(1).replace(",", ""))
-    print(f"job: {sales:,} sales in {elapsed:.1f} s at parallelism {args.parallelism}: {sales / elapsed:,.0f} sales/s "
-          f"(target 20,000); peak memory {sampler.peak_rss / 2**20:,.0f} MiB (process tree); "
-          f"largest checkpoint folder {sampler.peak_checkpoint / 2**20:,.1f} MiB")
+    return JobRun(summary.strip(), sales, elapsed, sampler.peak_rss, sampler.peak_checkpoint)
+
+
+class ServedGeocoder:
+    """`geocoder_lambda.serve --metrics`: its URL, and the sums of the EMF metrics it prints per request."""
+
+    def __init__(self):
+        self.process = subprocess.Popen([sys.executable, "-m", "geocoder_lambda.serve", "--port", "0", "--metrics"],
+                                        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        self.url = json.loads(self.process.stdout.readline())["geocoder"]
+        self.totals: Counter = Counter()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            try:
+                blob = json.loads(line)
+            except ValueError:
+                continue
+            for name in ("Requests", "Addresses"):
+                if isinstance(blob, dict) and name in blob:
+                    self.totals[name] += blob[name] if isinstance(blob[name], (int, float)) else sum(blob[name])
+
+    def stop(self) -> Counter:
+        self.process.terminate()
+        self.reader.join(timeout=10)
+        return self.totals
+
+
+def address_versions(dataset: Path) -> tuple[int, int]:
+    """(valid address records on the bus, distinct geocodable field sets among them)."""
+    from flink_app.geocoder_client import GEOCODABLE_FIELDS
+
+    records, places = 0, set()
+    for path in sorted((dataset / "bus" / "addresses").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+                places.add(tuple(record[f] for f in GEOCODABLE_FIELDS))
+                records += 1
+            except (ValueError, KeyError, TypeError):
+                continue
+    return records, len(places)
+
+
+def report(label: str, run: JobRun, parallelism: int) -> None:
+    print(f"--- {label}\n{run.summary}")
+    print(f"job ({label}): {run.sales:,} sales in {run.elapsed:.1f} s at parallelism {parallelism}: "
+          f"{run.sales_per_second:,.0f} sales/s; peak memory {run.peak_rss / 2**20:,.0f} MiB "
+          f"(process tree); largest checkpoint folder {run.peak_checkpoint / 2**20:,.1f} MiB")
+
+
+def compare(name: str, parallelism: int) -> None:
+    """The dataset's job run with geocoding off, then on (against the served handler)."""
+    dataset, options = DATASETS[name]
+    if not (dataset / "bus" / "manifest.json").exists():
+        subprocess.run([sys.executable, "-m", "bench.datagen", "--out", str(dataset), *options], cwd=ROOT, check=True)
+    off = run_job(dataset, parallelism)
+    report(f"{name}, geocoding off", off, parallelism)
+    geocoder = ServedGeocoder()
+    try:
+        on = run_job(dataset, parallelism, "--geocoder-url", geocoder.url)
+    finally:
+        totals = geocoder.stop()
+    report(f"{name}, geocoding on", on, parallelism)
+    records, places = address_versions(dataset)
+    print(f"{name}: {records:,} address versions in {on.elapsed:.1f} s with geocoding on "
+          f"({records / on.elapsed:,.0f}/s), {off.elapsed:.1f} s off ({records / off.elapsed:,.0f}/s); "
+          f"{places:,} distinct geocodable versions; {totals['Requests']:,.0f} requests to the geocoder "
+          f"(target at most {places / 10:,.0f}) carrying {totals['Addresses']:,.0f} addresses")
+    print(f"{name}: geocoding on costs {1 - on.sales_per_second / off.sales_per_second:.1%} of the sales/s "
+          f"({off.sales_per_second:,.0f} -> {on.sales_per_second:,.0f}; target at most 10%, and 20,000 sales/s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--parallelism", type=int, default=2)
+    parser.add_argument("--dataset", choices=(*DATASETS, "both"), default="both")
+    args = parser.parse_args()
+    for name in DATASETS:
+        if args.dataset in (name, "both"):
+            compare(name, args.parallelism)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
-"""The local demo (`make demo`): generate a week of events onto the local bus, run the job bounded on
-Flink's MiniCluster (its summary and a few order documents), then serve the geocoder on 127.0.0.1 and
-geocode the generated addresses through it."""
+"""The local demo (`make demo`): generate a week of events onto the local bus, serve the geocoder on
+127.0.0.1, run the job bounded on Flink's MiniCluster, geocoding through it (the job's summary, a few
+order documents and where their addresses were placed)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ import json
 import shutil
 import subprocess
 import sys
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / ".demo"
 BUS, REFERENCE, OUT = DEMO / "bus", DEMO / "reference", DEMO / "out"
-GEOCODABLE = ("street", "city", "county", "state", "zip", "country")
 
 
 def generate() -> dict:
@@ -39,11 +37,26 @@ def show_bus(manifest: dict) -> None:
         print(f"\nA {stream} record ({first.relative_to(ROOT)}):\n  {first.open().readline().strip()}")
 
 
-def run_job() -> None:
+class ServedGeocoder:
+    """The geocoder Lambda handler served on 127.0.0.1 (offline provider), for the job to call."""
+
+    def __enter__(self) -> str:
+        self.process = subprocess.Popen([sys.executable, "-m", "geocoder_lambda.serve", "--port", "0"], cwd=ROOT,
+                                        stdout=subprocess.PIPE, text=True)
+        url = json.loads(self.process.stdout.readline())["geocoder"]
+        print(f"\nGeocoder served on {url} (POST /geocode, offline provider)")
+        return url
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def run_job(geocoder_url: str) -> None:
     shutil.rmtree(OUT, ignore_errors=True)
     log = DEMO / "job.log"
     command = [sys.executable, "-m", "flink_app", "--bus", str(BUS), "--reference", str(REFERENCE), "--out", str(OUT),
-               "--bounded", "--parallelism", "2"]
+               "--bounded", "--parallelism", "2", "--geocoder-url", geocoder_url]
     print(f"\nRunning the job on Flink's MiniCluster (log: {log.relative_to(ROOT)}):\n  {' '.join(command[1:])}")
     with log.open("w") as job_log:
         subprocess.run(command, cwd=ROOT, check=True, stderr=job_log)
@@ -67,50 +80,29 @@ def show_orders() -> None:
             for line in p.read_text().splitlines()]
     if dead:
         print(f"\nDead letters {(OUT / 'dlq').relative_to(ROOT)}: {len(dead)}, e.g. {json.dumps(dead[0])}")
+    show_geocoding(orders)
 
 
-def address_versions() -> list[dict]:
-    versions = []
-    for path in sorted((BUS / "addresses").glob("*.jsonl")):
-        for line in path.read_text().splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue  # a bad record the generator injected; the job sends these to dead letters
-            if isinstance(record, dict) and isinstance(record.get("address_id"), str):
-                versions.append(record)
-    return versions
-
-
-def geocode_through_the_server(versions: list[dict]) -> None:
-    server = subprocess.Popen([sys.executable, "-m", "geocoder_lambda.serve", "--port", "0"], cwd=ROOT,
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        url = json.loads(server.stdout.readline())["geocoder"] + "/geocode"
-        print(f"\nGeocoder served on {url} (offline provider); geocoding {len(versions)} address versions:")
-        results = []
-        for start in range(0, len(versions), 100):
-            batch = [{"id": str(start + i), **{f: v.get(f) if isinstance(v.get(f), str) else None for f in GEOCODABLE}}
-                     for i, v in enumerate(versions[start:start + 100])]
-            request = urllib.request.Request(url, data=json.dumps({"addresses": batch}).encode(),
-                                             headers={"Content-Type": "application/json"})
-            with urllib.request.urlopen(request, timeout=30) as response:
-                results += json.loads(response.read())["results"]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-    kinds = Counter((r["status"], r["precision"]) for r in results)
-    print("  " + ", ".join(f"{status}{f' ({precision})' if precision else ''} {n}"
-                           for (status, precision), n in kinds.most_common()))
-    sample = next(i for i, r in enumerate(results) if r["status"] == "ok")
-    where = versions[sample]
-    print(f"  e.g. {where['street']}, {where['city']}, {where['state']} {where['zip']} -> "
-          f"{results[sample]['location']} ({results[sample]['precision']})")
+def show_geocoding(orders: list[dict]) -> None:
+    """How the addresses in the orders were placed: each address version once."""
+    placed = {}
+    for order in orders:
+        for customer in (order["bill_customer"], order["ship_customer"]):
+            if customer and customer["address"]:
+                address = customer["address"]
+                placed[(address["address_id"], address["address_datetime"])] = address
+    kinds = Counter((a["geocode"]["status"], a["geocode"]["precision"]) for a in placed.values())
+    print(f"\nGeocoding of the {len(placed)} address versions in the orders: "
+          + ", ".join(f"{status}{f' ({precision})' if precision else ''} {n}" for (status, precision), n in kinds.most_common()))
+    for precision in ("postcode", "locality"):
+        example = next((a for a in placed.values() if a["geocode"]["precision"] == precision), None)
+        if example:
+            print(f"  e.g. {example['street']}, {example['city']}, {example['state']} {example['zip']} -> "
+                  f"{example['location']} ({precision})")
 
 
 if __name__ == "__main__":
     show_bus(generate())
-    run_job()
+    with ServedGeocoder() as url:
+        run_job(url)
     show_orders()
-    geocode_through_the_server(address_versions())
-    print("\nThe job does not call the geocoder yet (geocode.status is 'disabled'); see the README's status.")
