@@ -1,0 +1,169 @@
+"""The OpenSearch artefacts in index_templates/ against the order document's JSON Schema: the
+template maps exactly the schema's fields with fitting types, and the ISM policy, the security roles
+and the Dashboards saved objects name only what the template has."""
+
+from __future__ import annotations
+
+import json
+from fnmatch import fnmatch
+from pathlib import Path
+
+import pytest
+
+from tests.contract import schema
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "index_templates"
+DATE_PATTERNS = {"^\\d{4}-\\d{2}-\\d{2}$"}
+NUMERIC = {"long", "integer", "short", "byte", "scaled_float", "double", "float", "half_float"}
+
+
+def load(name: str) -> dict:
+    return json.loads((TEMPLATES / name).read_text(encoding="utf-8"))
+
+
+def schema_leaves(node: dict, defs: dict, path: str = "") -> dict[str, dict]:
+    """path -> the schema of each leaf field of the order document ($refs and nullable oneOfs resolved)."""
+    if "$ref" in node:
+        return schema_leaves(defs[node["$ref"].rsplit("/", 1)[1]], defs, path)
+    if "oneOf" in node:
+        [inner] = [option for option in node["oneOf"] if option.get("type") != "null"]
+        return schema_leaves(inner, defs, path)
+    if "properties" in node and path.rsplit(".", 1)[-1] != "location":
+        leaves = {}
+        for name, child in node["properties"].items():
+            leaves |= schema_leaves(child, defs, f"{path}.{name}" if path else name)
+        return leaves
+    return {path: node}
+
+
+def mapped_leaves(properties: dict, path: str = "") -> dict[str, dict]:
+    leaves = {}
+    for name, field in properties.items():
+        full = f"{path}.{name}" if path else name
+        leaves |= mapped_leaves(field["properties"], full) if "properties" in field else {full: field}
+    return leaves
+
+
+@pytest.fixture(scope="module")
+def mapping() -> dict:
+    return load("orders.template.json")["template"]["mappings"]
+
+
+@pytest.fixture(scope="module")
+def fields(mapping) -> dict[str, dict]:
+    return mapped_leaves(mapping["properties"])
+
+
+def field_names(fields: dict[str, dict]) -> set[str]:
+    """Every searchable name, multi-fields (name.keyword) included."""
+    return set(fields) | {f"{name}.{sub}" for name, field in fields.items() for sub in field.get("fields", {})}
+
+
+def test_the_template_maps_exactly_the_fields_of_the_order_document(mapping, fields):
+    order = schema("order")
+    expected = schema_leaves(order, order["$defs"])
+    assert set(fields) == set(expected), {"not mapped": sorted(set(expected) - set(fields)),
+                                          "not in the schema": sorted(set(fields) - set(expected))}
+    assert mapping["dynamic"] == "strict"  # a field outside the contract is refused, never guessed
+
+
+def test_each_field_has_the_type_its_values_need(fields):
+    order = schema("order")
+    for path, node in schema_leaves(order, order["$defs"]).items():
+        kind = fields[path]["type"]
+        types = set(node["type"]) - {"null"} if isinstance(node.get("type"), list) else {node.get("type")}
+        if path.endswith(".location"):
+            assert kind == "geo_point", path
+        elif "pattern" in node and ("datetime" in path or node["pattern"] in DATE_PATTERNS):
+            assert kind == "date", path
+        elif types == {"integer"}:
+            assert kind in {"long", "integer", "short", "byte"}, path
+        elif types == {"number"}:
+            assert kind == "scaled_float" and fields[path]["scaling_factor"] >= 100, path  # cents kept
+        else:  # strings, enums, the `missing` list
+            assert kind in {"keyword", "text"}, path
+            if kind == "text":
+                assert path.split(".")[-1] in {"first_name", "last_name", "street", "product_name", "item_desc"}, path
+
+
+def test_both_locations_are_geo_points(fields):
+    assert fields["bill_customer.address.location"]["type"] == "geo_point"
+    assert fields["ship_customer.address.location"]["type"] == "geo_point"
+
+
+def test_the_sample_order_document_fits_the_mapping(fields):
+    """Every leaf of events/streams/order.json lands in a mapped field (strict mapping accepts it)."""
+    document = json.loads((ROOT / "events" / "streams" / "order.json").read_text())
+
+    def leaves(value, path=""):
+        if value is None:
+            return set()  # null is accepted for any field, objects included
+        if isinstance(value, dict) and not path.endswith(".location"):
+            return {p for k, v in value.items() for p in leaves(v, f"{path}.{k}" if path else k)}
+        return {path}
+    assert leaves(document) <= set(fields)
+
+
+def test_rollover_alias_ism_policy_and_template_agree():
+    template = load("orders.template.json")
+    policy = load("orders.ism.json")["policy"]
+    write_alias = template["template"]["settings"]["plugins.index_state_management.rollover_alias"]
+    assert write_alias == "orders-write" and "orders" in template["template"]["aliases"]
+    [ism_template] = policy["ism_template"]
+    assert ism_template["index_patterns"] == template["index_patterns"]
+    assert {s["name"] for s in policy["states"]} >= {policy["default_state"], "delete"}
+    hot = next(s for s in policy["states"] if s["name"] == policy["default_state"])
+    assert "rollover" in hot["actions"][0] and hot["transitions"][0]["state_name"] == "delete"
+
+
+def test_roles_name_only_mapped_fields_and_the_writer_only_the_write_alias(fields):
+    roles = load("security/roles.json")
+    assert set(roles) == {"orders_analyst", "orders_writer", "orders_admin"}
+    names = field_names(fields)
+    [analyst] = roles["orders_analyst"]["index_permissions"]
+    for pattern in analyst["fls"] + analyst["masked_fields"]:
+        assert any(fnmatch(name, pattern.lstrip("~")) for name in names), pattern
+    hidden = {name for name in names if any(fnmatch(name, p.lstrip("~")) for p in analyst["fls"])}
+    for role in ("bill_customer", "ship_customer"):
+        assert {f"{role}.first_name", f"{role}.last_name", f"{role}.email_address", f"{role}.birth_date",
+                f"{role}.first_name.keyword"} <= hidden  # the keyword sub-field too, or terms would leak it
+    [writer] = roles["orders_writer"]["index_permissions"]
+    assert writer["index_patterns"] == ["orders-write"]
+    assert all(action.startswith("indices:data/write/") for action in writer["allowed_actions"])
+
+
+@pytest.fixture(scope="module")
+def saved_objects() -> list[dict]:
+    return [json.loads(line) for line in (TEMPLATES / "dashboards" / "orders.ndjson").read_text().splitlines()]
+
+
+def test_saved_objects_are_dashboards_ndjson_whose_references_resolve(saved_objects):
+    by_key = {(o["type"], o["id"]) for o in saved_objects}
+    assert len(by_key) == len(saved_objects)
+    for saved in saved_objects:
+        assert {"id", "type", "attributes", "references"} <= saved.keys()
+        for reference in saved["references"]:
+            assert (reference["type"], reference["id"]) in by_key, reference
+    [dashboard] = [o for o in saved_objects if o["type"] == "dashboard"]
+    panels = json.loads(dashboard["attributes"]["panelsJSON"])
+    assert {p["panelRefName"] for p in panels} == {r["name"] for r in dashboard["references"]}
+    visualizations = {o["id"] for o in saved_objects if o["type"] == "visualization"}
+    assert {r["id"] for r in dashboard["references"]} == visualizations  # every chart on the dashboard
+
+
+def test_saved_objects_use_only_mapped_fields_of_a_fitting_type(saved_objects, fields):
+    template = load("orders.template.json")
+    [pattern] = [o for o in saved_objects if o["type"] == "index-pattern"]
+    assert pattern["attributes"]["title"] in template["template"]["aliases"]  # the read alias
+    assert fields[pattern["attributes"]["timeFieldName"]]["type"] == "date"
+    needs = {"geohash_grid": {"geo_point"}, "date_histogram": {"date"}, "terms": {"keyword"}, "sum": NUMERIC}
+    maps = set()
+    for saved in (o for o in saved_objects if o["type"] == "visualization"):
+        state = json.loads(saved["attributes"]["visState"])
+        for aggregation in state["aggs"]:
+            field = aggregation["params"]["field"]
+            assert fields[field]["type"] in needs[aggregation["type"]], (saved["id"], field)
+            if aggregation["type"] == "geohash_grid":
+                maps.add(field)
+    assert maps == {"bill_customer.address.location", "ship_customer.address.location"}
