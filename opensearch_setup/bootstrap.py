@@ -1,0 +1,165 @@
+"""Applies the artefacts of index_templates/ to a cluster, idempotently: each one is read back first
+and written only when it is missing or differs, so a second run changes nothing. The order matters:
+the ISM policy exists before the first index, whose creation attaches it (the policy's
+`ism_template`), and the template before the first index, which takes its mapping and read alias."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from opensearch_setup.http import JsonHttp
+
+ARTEFACTS = Path(__file__).resolve().parent.parent / "index_templates"
+TEMPLATE_NAME = "orders"
+POLICY_ID = "orders-rollover"
+WRITE_ALIAS = "orders-write"  # where the job writes; ISM rolls it over
+READ_ALIAS = "orders"  # every orders index; what Dashboards and analysts read
+FIRST_INDEX = "orders-000001"
+ROLES = ("orders_analyst", "orders_writer", "orders_admin")
+
+
+@dataclass(frozen=True)
+class Parameters:
+    shards: int = 1
+    replicas: int = 1
+    retention_days: int = 30
+    backend_roles: dict[str, tuple[str, ...]] | None = None  # role -> IAM role ARNs (or other backend roles)
+    security: bool = True  # the cluster has the security plugin (fine-grained access control)
+
+
+def _artefact(name: str) -> dict:
+    return json.loads((ARTEFACTS / name).read_text(encoding="utf-8"))
+
+
+def index_template(parameters: Parameters) -> dict:
+    template = _artefact("orders.template.json")
+    template["template"]["settings"].update(number_of_shards=parameters.shards,
+                                            number_of_replicas=parameters.replicas)
+    return template
+
+
+def ism_policy(parameters: Parameters) -> dict:
+    policy = _artefact("orders.ism.json")
+    for state in policy["policy"]["states"]:
+        for transition in state["transitions"]:
+            if transition["state_name"] == "delete":
+                transition["conditions"]["min_index_age"] = f"{parameters.retention_days}d"
+    return policy
+
+
+def saved_objects() -> list[dict]:
+    lines = (ARTEFACTS / "dashboards" / "orders.ndjson").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def bootstrap(cluster: JsonHttp, dashboards: JsonHttp | None, parameters: Parameters) -> list[str]:
+    """Brings the cluster (and Dashboards, if given) to the artefacts; returns what it changed."""
+    changes = _policy(cluster, ism_policy(parameters))
+    changes += _template(cluster, index_template(parameters))
+    changes += _first_index(cluster)
+    if parameters.security:
+        changes += _roles(cluster, parameters)
+    if dashboards is not None:
+        changes += _saved_objects(dashboards, saved_objects())
+    return changes
+
+
+def _policy(cluster: JsonHttp, desired: dict) -> list[str]:
+    path = f"/_plugins/_ism/policies/{POLICY_ID}"
+    current = cluster.get(path)
+    if current is not None and covers(current["policy"], desired["policy"]):
+        return []
+    if current is None:
+        cluster.send("PUT", path, desired)
+        return [f"created ISM policy {POLICY_ID}"]
+    cluster.send("PUT", f"{path}?if_seq_no={current['_seq_no']}&if_primary_term={current['_primary_term']}", desired)
+    return [f"updated ISM policy {POLICY_ID} (indices already managed keep the version they started with)"]
+
+
+def _template(cluster: JsonHttp, desired: dict) -> list[str]:
+    current = cluster.get(f"/_index_template/{TEMPLATE_NAME}")
+    if current is not None:
+        [found] = current["index_templates"]
+        existing = copy.deepcopy(found["index_template"])
+        settings = existing.get("template", {}).pop("settings", {})
+        wanted = copy.deepcopy(desired)
+        wanted_settings = wanted["template"].pop("settings")
+        if covers(existing, wanted) and covers(flat_settings(settings), flat_settings(wanted_settings)):
+            return []
+    cluster.send("PUT", f"/_index_template/{TEMPLATE_NAME}", desired)
+    return [f"{'updated' if current else 'created'} index template {TEMPLATE_NAME} (new indices take it)"]
+
+
+def _first_index(cluster: JsonHttp) -> list[str]:
+    if cluster.get(f"/_alias/{WRITE_ALIAS}") is not None:
+        return []
+    cluster.send("PUT", f"/{FIRST_INDEX}", {"aliases": {WRITE_ALIAS: {"is_write_index": True}}})
+    return [f"created index {FIRST_INDEX} with write alias {WRITE_ALIAS}"]
+
+
+def _roles(cluster: JsonHttp, parameters: Parameters) -> list[str]:
+    changes = []
+    for name, body in _artefact("security/roles.json").items():
+        changes += _put_if_different(cluster, f"/_plugins/_security/api/roles/{name}", name, body, "role")
+    for name, backend_roles in (parameters.backend_roles or {}).items():
+        if backend_roles:  # a role given no principals keeps whatever mapping it has
+            body = {"backend_roles": list(backend_roles)}
+            changes += _put_if_different(cluster, f"/_plugins/_security/api/rolesmapping/{name}", name, body,
+                                         "role mapping")
+    return changes
+
+
+def _put_if_different(cluster: JsonHttp, path: str, name: str, body: dict, kind: str) -> list[str]:
+    current = cluster.get(path)
+    if current is not None and covers(current.get(name, {}), body):
+        return []
+    cluster.send("PUT", path, body)
+    return [f"{'updated' if current else 'created'} {kind} {name}"]
+
+
+def _saved_objects(dashboards: JsonHttp, objects: list[dict]) -> list[str]:
+    changed = []
+    for saved in objects:
+        current = dashboards.get(f"/api/saved_objects/{saved['type']}/{quote(saved['id'])}")
+        if current is None or not (covers(current.get("attributes", {}), saved["attributes"])
+                                   and _same_references(current.get("references", []), saved["references"])):
+            changed.append(saved)
+    if not changed:
+        return []
+    ndjson = "".join(json.dumps(saved) + "\n" for saved in changed).encode()
+    answer = dashboards.send("POST", "/api/saved_objects/_import?overwrite=true", None,
+                             files={"file": ("orders.ndjson", ndjson, "application/ndjson")},
+                             headers={"osd-xsrf": "true"})
+    if not answer.get("success"):
+        raise ValueError(f"Dashboards refused the saved objects: {json.dumps(answer.get('errors'))[:500]}")
+    return [f"imported {saved['type']} {saved['id']}" for saved in changed]
+
+
+def covers(actual: object, desired: object) -> bool:
+    """Whether `actual` holds everything `desired` says: the server may add defaults of its own."""
+    if isinstance(desired, dict):
+        return isinstance(actual, dict) and all(k in actual and covers(actual[k], v) for k, v in desired.items())
+    if isinstance(desired, list):
+        return isinstance(actual, list) and len(actual) == len(desired) and all(map(covers, actual, desired))
+    return actual == desired
+
+
+def flat_settings(settings: dict, prefix: str = "") -> dict[str, str]:
+    """Index settings as `index.a.b: "value"`, the form OpenSearch answers with either way it was given."""
+    flat = {}
+    for key, value in settings.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat |= flat_settings(value, f"{name}.")
+        else:
+            flat[name if name.startswith("index.") else f"index.{name}"] = str(value).lower() if isinstance(value, bool) else str(value)
+    return flat
+
+
+def _same_references(actual: list[dict], desired: list[dict]) -> bool:
+    key = lambda r: (r["name"], r["type"], r["id"])  # noqa: E731
+    return sorted(map(key, actual)) == sorted(map(key, desired))

@@ -1,0 +1,170 @@
+"""An HTTP server on 127.0.0.1 that answers the parts of the OpenSearch and Dashboards REST APIs the
+bootstrap uses, as their documentation describes them (no OpenSearch installs on these machines:
+DESIGN.md). It keeps what is written, answers reads the way the cluster does (index settings nested
+under `index` with string values, ISM policies with their sequence numbers and server-added fields,
+security resources with their flags), and records every request that changes something."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import threading
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+def nested_settings(settings: dict) -> dict:
+    """{"number_of_shards": 1, "a.b": "x"} -> {"index": {"number_of_shards": "1", "a": {"b": "x"}}}."""
+    result: dict = {}
+    for key, value in settings.items():
+        parts = key.removeprefix("index.").split(".")
+        node = result.setdefault("index", {})
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = json.dumps(value) if isinstance(value, bool) else str(value)
+    return result
+
+
+class FakeOpenSearch:
+    def __init__(self):
+        self.templates: dict[str, dict] = {}
+        self.policies: dict[str, dict] = {}
+        self.indices: dict[str, dict] = {}  # index -> {"aliases": {...}}
+        self.roles: dict[str, dict] = {}
+        self.role_mappings: dict[str, dict] = {}
+        self.saved_objects: dict[tuple[str, str], dict] = {}
+        self.writes: list[tuple[str, str]] = []  # (method, path) of every request that changed something
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                url = urlsplit(self.path)
+                with fake._lock:
+                    status, answer = fake.route(self.command, unquote(url.path), parse_qs(url.query), raw,
+                                                self.headers.get("Content-Type", ""))
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_PUT = do_POST = do_DELETE = _serve  # noqa: N815
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def route(self, method: str, path: str, query: dict, raw: bytes, content_type: str) -> tuple[int, object]:
+        routes = [
+            (r"/_index_template/([^/]+)", self._index_template),
+            (r"/_plugins/_ism/policies/([^/]+)", self._policy),
+            (r"/_alias/([^/]+)", self._alias),
+            (r"/_plugins/_security/api/roles/([^/]+)", lambda *a: self._security(self.roles, *a)),
+            (r"/_plugins/_security/api/rolesmapping/([^/]+)", lambda *a: self._security(self.role_mappings, *a)),
+            (r"/api/saved_objects/_import", self._import),
+            (r"/api/saved_objects/([^/]+)/([^/]+)", self._saved_object),
+            (r"/([^/_][^/]*)", self._index),
+        ]
+        for pattern, handler in routes:
+            match = re.fullmatch(pattern, path)
+            if match:
+                status, answer = handler(method, query, raw, content_type, *match.groups())
+                if method != "GET" and status < 300:
+                    self.writes.append((method, path))
+                return status, answer
+        return 400, error(400, "unknown_endpoint", f"no handler for {method} {path}")
+
+    def _index_template(self, method, query, raw, content_type, name):
+        if method == "PUT":
+            self.templates[name] = json.loads(raw)
+            return 200, {"acknowledged": True}
+        if name not in self.templates:
+            return 404, error(404, "resource_not_found_exception", f"index template matching [{name}] not found")
+        stored = copy.deepcopy(self.templates[name])
+        stored["template"]["settings"] = nested_settings(stored["template"].get("settings", {}))
+        stored.setdefault("composed_of", [])
+        return 200, {"index_templates": [{"name": name, "index_template": stored}]}
+
+    def _policy(self, method, query, raw, content_type, policy_id):
+        current = self.policies.get(policy_id)
+        if method == "PUT":
+            if current and (query.get("if_seq_no", [None])[0] != str(current["_seq_no"])
+                            or query.get("if_primary_term", [None])[0] != str(current["_primary_term"])):
+                return 409, error(409, "version_conflict_engine_exception", f"[{policy_id}]: version conflict")
+            policy = json.loads(raw)["policy"]
+            policy.update(policy_id=policy_id, schema_version=17, error_notification=None, last_updated_time=1)
+            for template in policy.get("ism_template", []):
+                template["last_updated_time"] = 1
+            version = (current["_version"] + 1) if current else 1
+            self.policies[policy_id] = {"_id": policy_id, "_version": version, "_seq_no": version - 1,
+                                        "_primary_term": 1, "policy": policy}
+            return (200 if current else 201), {k: v for k, v in self.policies[policy_id].items()}
+        if current is None:
+            return 404, error(404, "status_exception", "Policy not found")
+        return 200, current
+
+    def _alias(self, method, query, raw, content_type, alias):
+        holders = {index: {"aliases": {alias: found["aliases"][alias]}}
+                   for index, found in self.indices.items() if alias in found["aliases"]}
+        if not holders:
+            return 404, {"error": f"alias [{alias}] missing", "status": 404}
+        return 200, holders
+
+    def _index(self, method, query, raw, content_type, index):
+        if method != "PUT":
+            return 405, error(405, "method_not_allowed", f"{method} /{index}")
+        if index in self.indices:
+            return 400, error(400, "resource_already_exists_exception", f"index [{index}] already exists")
+        aliases = json.loads(raw or b"{}").get("aliases", {})
+        for template in self.templates.values():
+            if any(re.fullmatch(p.replace("*", ".*"), index) for p in template["index_patterns"]):
+                aliases = {**template["template"].get("aliases", {}), **aliases}
+        self.indices[index] = {"aliases": aliases}
+        return 200, {"acknowledged": True, "shards_acknowledged": True, "index": index}
+
+    def _security(self, store, method, query, raw, content_type, name):
+        if method == "PUT":
+            existed = name in store
+            store[name] = {**json.loads(raw), "reserved": False, "hidden": False, "static": False}
+            return (200 if existed else 201), {"status": "OK" if existed else "CREATED", "message": f"'{name}' updated."}
+        if name not in store:
+            return 404, {"status": "NOT_FOUND", "message": f"Resource '{name}' not found."}
+        return 200, {name: store[name]}
+
+    def _saved_object(self, method, query, raw, content_type, kind, object_id):
+        found = self.saved_objects.get((kind, object_id))
+        if found is None:
+            return 404, {"statusCode": 404, "error": "Not Found", "message": f"Saved object [{kind}/{object_id}] not found"}
+        return 200, found
+
+    def _import(self, method, query, raw, content_type, *groups):
+        message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+        [part] = [p for p in message.iter_parts() if p.get_param("name", header="content-disposition") == "file"]
+        objects = [json.loads(line) for line in part.get_payload(decode=True).decode().splitlines() if line.strip()]
+        errors = []
+        for saved in objects:
+            key = (saved["type"], saved["id"])
+            if key in self.saved_objects and query.get("overwrite") != ["true"]:
+                errors.append({"id": saved["id"], "type": saved["type"], "error": {"type": "conflict"}})
+                continue
+            self.saved_objects[key] = {**saved, "version": "WzEsMV0=", "updated_at": "2026-11-26T00:00:00.000Z"}
+        return 200, {"success": not errors, "successCount": len(objects) - len(errors), **({"errors": errors} if errors else {})}
+
+
+def error(status: int, kind: str, reason: str) -> dict:
+    return {"error": {"root_cause": [{"type": kind, "reason": reason}], "type": kind, "reason": reason}, "status": status}
