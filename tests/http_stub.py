@@ -37,7 +37,7 @@ class HttpStub:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = _answer  # noqa: N815
+            do_GET = do_POST = do_PUT = _answer  # noqa: N815
 
             def log_message(self, *args: object) -> None:
                 pass

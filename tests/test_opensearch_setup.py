@@ -101,3 +101,52 @@ def test_an_unreachable_cluster_is_a_clear_error(capsys):
 def test_sigv4_needs_a_region(capsys):
     assert main(["--url", "https://search-x.eu-west-1.es.amazonaws.com", "--auth", "sigv4"]) == 2
     assert "--region" in capsys.readouterr().err
+
+
+def custom_resource_event(request_type: str, response_url: str, endpoint: str) -> dict:
+    return {"RequestType": request_type, "ResponseURL": response_url, "StackId": "arn:aws:cloudformation:stack/x",
+            "RequestId": "r1", "LogicalResourceId": "OpenSearchBootstrap", "ResourceType": "Custom::OpenSearchBootstrap",
+            "ResourceProperties": {"Endpoint": endpoint, "DashboardsEndpoint": endpoint, "Region": "eu-west-1",
+                                   "Auth": "none", "Replicas": "0", "WriterRoles": [WRITER_ARN]}}
+
+
+@pytest.fixture
+def cloudformation():
+    """Plays CloudFormation's pre-signed response URL: records each response PUT to it."""
+    from tests.http_stub import HttpStub
+
+    stub = HttpStub(lambda *request: (200, {}))
+    yield stub
+    stub.close()
+
+
+def test_the_custom_resource_bootstraps_on_create_and_reports_success(cloudformation):
+    from opensearch_setup.custom_resource import handler
+
+    fake = FakeOpenSearch()
+    try:
+        handler(custom_resource_event("Create", cloudformation.url + "/response", fake.url), None)
+        handler(custom_resource_event("Update", cloudformation.url + "/response", fake.url), None)
+    finally:
+        fake.close()
+    [(_, _, _, created), (_, _, _, updated)] = cloudformation.requests
+    assert created["Status"] == "SUCCESS" and created["Data"]["Changes"] > 10
+    assert updated["Status"] == "SUCCESS" and updated["Data"]["Changes"] == 0
+    assert fake.templates["orders"]["template"]["settings"]["number_of_replicas"] == 0
+    assert fake.role_mappings["orders_writer"]["backend_roles"] == [WRITER_ARN]
+
+
+def test_a_failing_custom_resource_reports_the_reason_instead_of_hanging(cloudformation):
+    from opensearch_setup.custom_resource import handler
+
+    handler(custom_resource_event("Create", cloudformation.url + "/response", f"http://127.0.0.1:{closed_port()}"), None)
+    [(_, _, _, response)] = cloudformation.requests
+    assert response["Status"] == "FAILED" and "ConnectionError" in response["Reason"]
+
+
+def test_deleting_the_custom_resource_leaves_the_cluster_alone(cloudformation):
+    from opensearch_setup.custom_resource import handler
+
+    handler(custom_resource_event("Delete", cloudformation.url + "/response", f"http://127.0.0.1:{closed_port()}"), None)
+    [(_, _, _, response)] = cloudformation.requests
+    assert response["Status"] == "SUCCESS"
