@@ -24,6 +24,7 @@ OVERRIDES = {
     "out_of_orderness": ("job", "out_of_orderness_seconds"), "dedup_window": ("job", "dedup_window_hours"),
     "checkpoint_interval": ("job", "checkpoint_interval_seconds"), "checkpoint_dir": ("job", "checkpoint_dir"),
     "from_checkpoint": ("job", "restore_from"), "geocoder_url": ("geocoder", "url"),
+    "opensearch_url": ("opensearch", "url"),
 }
 
 
@@ -45,6 +46,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--from-checkpoint", metavar="PATH", help="resume from this checkpoint or savepoint")
     parser.add_argument("--geocoder-url", metavar="URL", help="the geocoding API (CONTRACT.md §6), e.g. the one "
                         "`python -m geocoder_lambda.serve` prints; without it addresses are not geocoded")
+    parser.add_argument("--opensearch-url", metavar="URL", help="also index the orders into this OpenSearch "
+                        "cluster (its write alias, set up by `python -m opensearch_setup`)")
     return parser.parse_args(argv)
 
 

@@ -39,6 +39,9 @@ PROPERTIES: dict[str, dict[str, str | None]] = {
     "geocoder": {"url": None, "auth": "none", "region": None, "batch_size": "100", "batch_delay_ms": "20",
                  "timeout_seconds": "5", "max_attempts": "4", "requests_per_second": "0", "connections": "4",
                  "cache_size": "100000"},
+    # no url: the orders go to the curated sink only
+    "opensearch": {"url": None, "index": "orders-write", "username": None, "password": None,
+                   "bulk_max_documents": "1000", "bulk_max_mb": "5", "flush_interval_ms": "1000", "max_attempts": "5"},
 }
 
 
@@ -65,6 +68,18 @@ class KinesisSettings:
 
 
 @dataclass(frozen=True)
+class OpenSearchSettings:
+    url: str
+    index: str  # the write alias
+    username: str | None  # basic auth (the security plugin's internal users); None: none
+    password: str | None
+    bulk_max_documents: int
+    bulk_max_bytes: int
+    flush_interval_ms: int
+    max_attempts: int
+
+
+@dataclass(frozen=True)
 class JobConfig:
     bus: BusSettings | None  # exactly one of bus and kinesis is set
     kinesis: KinesisSettings | None
@@ -81,6 +96,7 @@ class JobConfig:
     checkpoint_dir: str | None
     restore_from: str | None
     geocoder: GeocoderSettings | None  # None: geocoding off
+    opensearch: OpenSearchSettings | None  # None: no OpenSearch sink
 
     @property
     def bounded(self) -> bool:
@@ -131,6 +147,7 @@ def build_config(groups: dict[str, dict[str, str]]) -> JobConfig:
         checkpoint_dir=values["job"]["checkpoint_dir"],
         restore_from=values["job"]["restore_from"],
         geocoder=_geocoder(values),
+        opensearch=_opensearch(values),
     )
 
 
@@ -191,6 +208,24 @@ def _geocoder(values: dict[str, dict[str, str | None]]) -> GeocoderSettings | No
         connections=_integer(values, "geocoder", "connections", 1),
         cache_size=_integer(values, "geocoder", "cache_size", 1),
         sigv4_region=region,
+    )
+
+
+def _opensearch(values: dict[str, dict[str, str | None]]) -> OpenSearchSettings | None:
+    group = values["opensearch"]
+    if group["url"] is None:
+        return None
+    if not group["url"].startswith(("http://", "https://")):
+        raise ConfigError(f"opensearch.url must be an http(s) URL, got {group['url']!r}")
+    if (group["username"] is None) != (group["password"] is None):
+        raise ConfigError("opensearch.username and opensearch.password go together")
+    return OpenSearchSettings(
+        url=group["url"], index=_required(values, "opensearch", "index"), username=group["username"],
+        password=group["password"],
+        bulk_max_documents=_integer(values, "opensearch", "bulk_max_documents", 1),
+        bulk_max_bytes=round(_number(values, "opensearch", "bulk_max_mb", minimum=0.01) * 2**20),
+        flush_interval_ms=_integer(values, "opensearch", "flush_interval_ms", 1),
+        max_attempts=_integer(values, "opensearch", "max_attempts", 1),
     )
 
 

@@ -7,6 +7,7 @@ Written out from the contract's field lists so that the document always has ever
 
 from __future__ import annotations
 
+from flink_app.config import OpenSearchSettings
 from flink_app.records import FIELDS
 from flink_app.reference import ITEM_FIELDS, PROMO_FIELDS
 
@@ -84,11 +85,30 @@ def _reference(prefix: str, fields: tuple[str, ...], key: str) -> str:
     return f"CASE WHEN s.{prefix}_{key} IS NULL THEN NULL ELSE ROW({values}) END"
 
 
+def opensearch_sink_ddl(settings: OpenSearchSettings, dead_letter_path: str) -> str:
+    """The order documents into OpenSearch (the helper's `opensearch-orders` connector), `_id` = line_id."""
+    options = {"connector": "opensearch-orders", "url": settings.url, "index": settings.index,
+               "dead-letter-path": dead_letter_path, "format": "json", "json.encode.decimal-as-plain-number": "true",
+               "bulk.max-documents": str(settings.bulk_max_documents), "bulk.max-bytes": str(settings.bulk_max_bytes),
+               "bulk.flush-interval": f"{settings.flush_interval_ms} ms", "max-attempts": str(settings.max_attempts)}
+    if settings.username is not None:
+        options |= {"username": settings.username, "password": settings.password}
+    return f"""CREATE TABLE opensearch_orders (
+  {_fields(ORDER_COLUMNS)}
+) WITH (
+  {_options(options)}
+)"""
+
+
+def _options(options: dict[str, str]) -> str:
+    return ",\n  ".join(f"'{key}' = '{value.replace(chr(39), chr(39) * 2)}'" for key, value in options.items())
+
+
 def orders_query() -> str:
-    """One document per (deduplicated) sale line, its customers and addresses as of the sale."""
-    sale_fields = ",\n  ".join(_cast("s", n, k) for n, k in FIELDS["sales"].items())
-    return f"""INSERT INTO curated_orders
-SELECT
+    """One document per (deduplicated) sale line, its customers and addresses as of the sale, with
+    `dt`, its partition."""
+    sale_fields = ",\n  ".join(f"{_cast('s', n, k)} AS `{n}`" for n, k in FIELDS["sales"].items())
+    return f"""SELECT
   CONCAT(CAST(s.order_id AS STRING), '-', CAST(s.item_id AS STRING)) AS line_id,
   {sale_fields},
   {_customer('bc', 'ba')} AS bill_customer,

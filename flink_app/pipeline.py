@@ -25,7 +25,7 @@ from flink_app.config import STREAMS, JobConfig
 from flink_app.geocoding import GEOCODE_COLUMNS, geocoding_step
 from flink_app.java_helper import add_helper_jar, first_deliveries, partition_by_field, with_event_time
 from flink_app.kinesis import kinesis_source_ddl
-from flink_app.order_sql import curated_sink_ddl, dead_letter_sink_ddl, orders_query
+from flink_app.order_sql import ORDER_COLUMNS, curated_sink_ddl, dead_letter_sink_ddl, opensearch_sink_ddl, orders_query
 from flink_app.records import FIELDS
 from flink_app.validate import DEAD_LETTERS, ValidateRecords, columns, row_type
 
@@ -93,9 +93,14 @@ def build(config: JobConfig) -> tuple[StreamExecutionEnvironment, StatementSet]:
 
     t_env.execute_sql(curated_sink_ddl(f"{config.curated_path}/orders"))
     t_env.execute_sql(dead_letter_sink_ddl(f"{config.curated_path}/dlq"))
+    t_env.create_temporary_view("orders", t_env.sql_query(orders_query()))
     statements = t_env.create_statement_set()
-    statements.add_insert_sql(orders_query())
+    statements.add_insert_sql("INSERT INTO curated_orders SELECT * FROM orders")
     statements.add_insert_sql("INSERT INTO dead_letters SELECT `stream`, `raw`, reason FROM bad_records")
+    if config.opensearch is not None:  # the same joined rows (the planner shares the plan), without dt
+        t_env.execute_sql(opensearch_sink_ddl(config.opensearch, f"{config.curated_path}/dlq/opensearch"))
+        columns_out = ", ".join(f"`{name}`" for name, _ in ORDER_COLUMNS)
+        statements.add_insert_sql(f"INSERT INTO opensearch_orders SELECT {columns_out} FROM orders")
     return env, statements
 
 

@@ -31,13 +31,15 @@ fi
 
 # The job's Java helper (flink_app/java), compiled against the Flink jars that PyFlink ships.
 java_sources=$(find flink_app/java -name '*.java' | sort)
-jar_stamp="build/jars/.built-$(cat $java_sources | sha256sum | cut -c1-16)"
+java_resources=flink_app/java/META-INF  # the table connector's service registration
+jar_stamp="build/jars/.built-$(cat $java_sources $(find $java_resources -type f | sort) | sha256sum | cut -c1-16)"
 if [ ! -f "$jar_stamp" ]; then
     echo "setup: building build/jars/streaming-orders-flink.jar" >&2
     flink_lib=$(.venv/bin/python -c 'import os, pyflink; print(os.path.join(os.path.dirname(pyflink.__file__), "lib"))')
     rm -rf build/jars
     mkdir -p build/jars/classes
     javac --release 11 -nowarn -d build/jars/classes -cp "$flink_lib/*" $java_sources
+    cp -r "$java_resources" build/jars/classes/
     jar cf build/jars/streaming-orders-flink.jar -C build/jars/classes .
     touch "$jar_stamp"
 fi

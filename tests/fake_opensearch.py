@@ -37,6 +37,10 @@ class FakeOpenSearch:
         self.role_mappings: dict[str, dict] = {}
         self.saved_objects: dict[tuple[str, str], dict] = {}
         self.writes: list[tuple[str, str]] = []  # (method, path) of every request that changed something
+        self.documents: dict[str, dict[str, dict]] = {}  # index -> _id -> document
+        self.bulk_requests = 0
+        self.bulk_faults: list[int] = []  # statuses to answer the next bulk requests with, in turn
+        self.item_faults: dict[str, list[int]] = {}  # _id -> statuses to answer its next index actions with
         self._lock = threading.Lock()
         fake = self
 
@@ -78,6 +82,7 @@ class FakeOpenSearch:
             (r"/_plugins/_security/api/rolesmapping/([^/]+)", lambda *a: self._security(self.role_mappings, *a)),
             (r"/api/saved_objects/_import", self._import),
             (r"/api/saved_objects/([^/]+)/([^/]+)", self._saved_object),
+            (r"/([^/_][^/]*)/_bulk", self._bulk),
             (r"/([^/_][^/]*)", self._index),
         ]
         for pattern, handler in routes:
@@ -137,6 +142,47 @@ class FakeOpenSearch:
         self.indices[index] = {"aliases": aliases}
         return 200, {"acknowledged": True, "shards_acknowledged": True, "index": index}
 
+    def _bulk(self, method, query, raw, content_type, target):
+        """The bulk API's `index` actions: each item answered on its own, `errors` true if any failed."""
+        self.bulk_requests += 1
+        if self.bulk_faults:
+            status = self.bulk_faults.pop(0)
+            return status, error(status, "rejected_execution_exception" if status == 429 else "internal_error", "fault")
+        index = self._write_index(target)
+        lines = raw.decode().splitlines()
+        items = []
+        for action_line, source in zip(lines[0::2], lines[1::2]):
+            document_id = json.loads(action_line)["index"]["_id"]
+            document = json.loads(source)
+            faults = self.item_faults.get(document_id)
+            unmapped = self._unmapped(index, document)
+            if faults:
+                status = faults.pop(0)
+                result = {"status": status, "error": {"type": "es_rejected_execution_exception", "reason": "fault"}}
+            elif unmapped:
+                result = {"status": 400, "error": {"type": "strict_dynamic_mapping_exception",
+                                                   "reason": f"mapping set to strict, dynamic introduction of [{unmapped}] is not allowed"}}
+            else:
+                created = document_id not in self.documents.setdefault(index, {})
+                self.documents[index][document_id] = document
+                result = {"status": 201 if created else 200, "result": "created" if created else "updated"}
+            items.append({"index": {"_index": index, "_id": document_id, **result}})
+        return 200, {"took": 1, "errors": any(i["index"]["status"] >= 300 for i in items), "items": items}
+
+    def _write_index(self, target: str) -> str:
+        for index, found in self.indices.items():
+            if found["aliases"].get(target, {}).get("is_write_index"):
+                return index
+        self.indices.setdefault(target, {"aliases": {}})
+        return target
+
+    def _unmapped(self, index: str, document: dict) -> str | None:
+        """The first field of `document` the strict mapping of `index`'s template lacks, if any."""
+        for template in self.templates.values():
+            if any(re.fullmatch(p.replace("*", ".*"), index) for p in template["index_patterns"]):
+                return _first_unmapped(document, template["template"]["mappings"]["properties"])
+        return None
+
     def _security(self, store, method, query, raw, content_type, name):
         if method == "PUT":
             existed = name in store
@@ -164,6 +210,17 @@ class FakeOpenSearch:
                 continue
             self.saved_objects[key] = {**saved, "version": "WzEsMV0=", "updated_at": "2026-11-26T00:00:00.000Z"}
         return 200, {"success": not errors, "successCount": len(objects) - len(errors), **({"errors": errors} if errors else {})}
+
+
+def _first_unmapped(document: dict, properties: dict, prefix: str = "") -> str | None:
+    for name, value in document.items():
+        if name not in properties:
+            return prefix + name
+        if isinstance(value, dict) and "properties" in properties[name]:
+            found = _first_unmapped(value, properties[name]["properties"], f"{prefix}{name}.")
+            if found:
+                return found
+    return None
 
 
 def error(status: int, kind: str, reason: str) -> dict:

@@ -1,0 +1,66 @@
+package streamingorders.flink;
+
+import java.time.Duration;
+import java.util.Set;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.table.connector.sink.DynamicTableSink;
+import org.apache.flink.table.factories.DynamicTableSinkFactory;
+import org.apache.flink.table.factories.FactoryUtil;
+import org.apache.flink.table.factories.SerializationFormatFactory;
+
+/**
+ * The table connector `opensearch-orders`: each row, encoded by the table's format (JSON, as the
+ * curated files), is indexed into OpenSearch with `_id` = the id column, through bulk requests.
+ * Documents OpenSearch rejects for what they hold go to `dead-letter-path` with the reason.
+ */
+public final class OpenSearchSinkFactory implements DynamicTableSinkFactory {
+    static final ConfigOption<String> URL = ConfigOptions.key("url").stringType().noDefaultValue()
+            .withDescription("the cluster's endpoint, e.g. https://search-x.eu-west-1.es.amazonaws.com");
+    static final ConfigOption<String> INDEX = ConfigOptions.key("index").stringType().defaultValue("orders-write");
+    static final ConfigOption<String> ID_COLUMN = ConfigOptions.key("id-column").stringType().defaultValue("line_id");
+    static final ConfigOption<String> USERNAME = ConfigOptions.key("username").stringType().noDefaultValue();
+    static final ConfigOption<String> PASSWORD = ConfigOptions.key("password").stringType().noDefaultValue();
+    static final ConfigOption<String> DEAD_LETTER_PATH = ConfigOptions.key("dead-letter-path").stringType().noDefaultValue();
+    static final ConfigOption<Integer> MAX_DOCUMENTS = ConfigOptions.key("bulk.max-documents").intType().defaultValue(1000);
+    static final ConfigOption<Integer> MAX_BYTES = ConfigOptions.key("bulk.max-bytes").intType().defaultValue(5 << 20);
+    static final ConfigOption<Duration> FLUSH_INTERVAL = ConfigOptions.key("bulk.flush-interval").durationType()
+            .defaultValue(Duration.ofSeconds(1));
+    static final ConfigOption<Integer> MAX_ATTEMPTS = ConfigOptions.key("max-attempts").intType().defaultValue(5);
+    static final ConfigOption<Duration> BACKOFF = ConfigOptions.key("backoff").durationType().defaultValue(Duration.ofMillis(200));
+
+    @Override
+    public String factoryIdentifier() {
+        return "opensearch-orders";
+    }
+
+    @Override
+    public Set<ConfigOption<?>> requiredOptions() {
+        return Set.of(URL, DEAD_LETTER_PATH, FactoryUtil.FORMAT);
+    }
+
+    @Override
+    public Set<ConfigOption<?>> optionalOptions() {
+        return Set.of(INDEX, ID_COLUMN, USERNAME, PASSWORD, MAX_DOCUMENTS, MAX_BYTES, FLUSH_INTERVAL, MAX_ATTEMPTS, BACKOFF);
+    }
+
+    @Override
+    public DynamicTableSink createDynamicTableSink(Context context) {
+        FactoryUtil.TableFactoryHelper helper = FactoryUtil.createTableFactoryHelper(this, context);
+        var format = helper.discoverEncodingFormat(SerializationFormatFactory.class, FactoryUtil.FORMAT);
+        helper.validate();
+        ReadableConfig options = helper.getOptions();
+        var columns = context.getCatalogTable().getResolvedSchema().getColumnNames();
+        int idPosition = columns.indexOf(options.get(ID_COLUMN));
+        if (idPosition < 0) {
+            throw new IllegalArgumentException("id-column '" + options.get(ID_COLUMN) + "' is not a column of " + columns);
+        }
+        BulkSettings settings = new BulkSettings(options.get(URL).replaceAll("/+$", ""), options.get(INDEX),
+                options.getOptional(USERNAME).orElse(null), options.getOptional(PASSWORD).orElse(null),
+                options.get(MAX_DOCUMENTS), options.get(MAX_BYTES), options.get(FLUSH_INTERVAL).toMillis(),
+                options.get(MAX_ATTEMPTS), options.get(BACKOFF).toMillis());
+        return new OpenSearchTableSink(format, context.getCatalogTable().getResolvedSchema().toPhysicalRowDataType(),
+                idPosition, settings, options.get(DEAD_LETTER_PATH));
+    }
+}
