@@ -17,6 +17,7 @@ bench: setup
 	$(PY) -m bench.datagen
 	$(PY) -m bench.geocoder
 	$(PY) -m bench.job
+	$(PY) -m bench.opensearch
 
 clean:
 	rm -rf .demo .bench

@@ -159,11 +159,17 @@ def report(label: str, run: JobRun, parallelism: int) -> None:
           f"(process tree); largest checkpoint folder {run.peak_checkpoint / 2**20:,.1f} MiB")
 
 
-def compare(name: str, parallelism: int) -> None:
-    """The dataset's job run with geocoding off, then on (against the served handler)."""
+def dataset_ready(name: str) -> Path:
+    """The dataset's folder, generated first if missing."""
     dataset, options = DATASETS[name]
     if not (dataset / "bus" / "manifest.json").exists():
         subprocess.run([sys.executable, "-m", "bench.datagen", "--out", str(dataset), *options], cwd=ROOT, check=True)
+    return dataset
+
+
+def compare(name: str, parallelism: int) -> None:
+    """The dataset's job run with geocoding off, then on (against the served handler)."""
+    dataset = dataset_ready(name)
     off = run_job(dataset, parallelism)
     report(f"{name}, geocoding off", off, parallelism)
     geocoder = ServedGeocoder()

@@ -40,7 +40,7 @@ PROPERTIES: dict[str, dict[str, str | None]] = {
                  "timeout_seconds": "5", "max_attempts": "4", "requests_per_second": "0", "connections": "4",
                  "cache_size": "100000"},
     # no url: the orders go to the curated sink only
-    "opensearch": {"url": None, "index": "orders-write", "username": None, "password": None,
+    "opensearch": {"url": None, "index": "orders-write", "auth": "none", "username": None, "password": None, "region": None,
                    "bulk_max_documents": "1000", "bulk_max_mb": "5", "flush_interval_ms": "1000", "max_attempts": "5"},
 }
 
@@ -71,8 +71,9 @@ class KinesisSettings:
 class OpenSearchSettings:
     url: str
     index: str  # the write alias
-    username: str | None  # basic auth (the security plugin's internal users); None: none
+    username: str | None  # basic auth (the security plugin's internal users)
     password: str | None
+    sigv4_region: str | None  # SigV4 for Amazon OpenSearch Service
     bulk_max_documents: int
     bulk_max_bytes: int
     flush_interval_ms: int
@@ -217,11 +218,15 @@ def _opensearch(values: dict[str, dict[str, str | None]]) -> OpenSearchSettings 
         return None
     if not group["url"].startswith(("http://", "https://")):
         raise ConfigError(f"opensearch.url must be an http(s) URL, got {group['url']!r}")
-    if (group["username"] is None) != (group["password"] is None):
-        raise ConfigError("opensearch.username and opensearch.password go together")
+    auth = _choice(values, "opensearch", "auth", ("none", "basic", "sigv4"))
+    username = password = region = None
+    if auth == "basic":
+        username, password = _required(values, "opensearch", "username"), _required(values, "opensearch", "password")
+    if auth == "sigv4":
+        region = _required(values, "opensearch", "region")
     return OpenSearchSettings(
-        url=group["url"], index=_required(values, "opensearch", "index"), username=group["username"],
-        password=group["password"],
+        url=group["url"], index=_required(values, "opensearch", "index"), username=username, password=password,
+        sigv4_region=region,
         bulk_max_documents=_integer(values, "opensearch", "bulk_max_documents", 1),
         bulk_max_bytes=round(_number(values, "opensearch", "bulk_max_mb", minimum=0.01) * 2**20),
         flush_interval_ms=_integer(values, "opensearch", "flush_interval_ms", 1),

@@ -93,6 +93,8 @@ def opensearch_sink_ddl(settings: OpenSearchSettings, dead_letter_path: str) -> 
                "bulk.flush-interval": f"{settings.flush_interval_ms} ms", "max-attempts": str(settings.max_attempts)}
     if settings.username is not None:
         options |= {"username": settings.username, "password": settings.password}
+    if settings.sigv4_region is not None:
+        options["sigv4.region"] = settings.sigv4_region
     return f"""CREATE TABLE opensearch_orders (
   {_fields(ORDER_COLUMNS)}
 ) WITH (

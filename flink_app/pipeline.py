@@ -7,9 +7,10 @@
                                    └─ sales (+ items, promos) ─► event time ─► first delivery only
                                                                         │
     temporal joins in Flink SQL (flink_app.order_sql) ─► <curated>/orders/dt=YYYY-MM-DD
+                                                      └► OpenSearch bulk (optional) ─► refused: <curated>/dlq/opensearch
 
-Python reads and checks each record once and calls the geocoder; timestamps, watermarks, dedup, joins and the sinks are
-Java operators with their state in RocksDB.
+Python reads and checks each record once and calls the geocoder; timestamps, watermarks, dedup,
+joins and the sinks are Java operators with their state in RocksDB.
 """
 
 from __future__ import annotations

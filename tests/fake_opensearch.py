@@ -41,6 +41,7 @@ class FakeOpenSearch:
         self.bulk_requests = 0
         self.bulk_faults: list[int] = []  # statuses to answer the next bulk requests with, in turn
         self.item_faults: dict[str, list[int]] = {}  # _id -> statuses to answer its next index actions with
+        self.sigv4: tuple[str, str, str] | None = None  # (access key, secret key, region): bulk requests must be signed
         self._lock = threading.Lock()
         fake = self
 
@@ -52,7 +53,7 @@ class FakeOpenSearch:
                 url = urlsplit(self.path)
                 with fake._lock:
                     status, answer = fake.route(self.command, unquote(url.path), parse_qs(url.query), raw,
-                                                self.headers.get("Content-Type", ""))
+                                                dict(self.headers.items()))
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -73,7 +74,7 @@ class FakeOpenSearch:
         self.server.shutdown()
         self.server.server_close()
 
-    def route(self, method: str, path: str, query: dict, raw: bytes, content_type: str) -> tuple[int, object]:
+    def route(self, method: str, path: str, query: dict, raw: bytes, headers: dict) -> tuple[int, object]:
         routes = [
             (r"/_index_template/([^/]+)", self._index_template),
             (r"/_plugins/_ism/policies/([^/]+)", self._policy),
@@ -88,13 +89,17 @@ class FakeOpenSearch:
         for pattern, handler in routes:
             match = re.fullmatch(pattern, path)
             if match:
-                status, answer = handler(method, query, raw, content_type, *match.groups())
+                if self.sigv4 and path.endswith("/_bulk"):
+                    problem = self._signature_problem(method, path, raw, headers)
+                    if problem:
+                        return 403, {"message": problem}
+                status, answer = handler(method, query, raw, headers, *match.groups())
                 if method != "GET" and status < 300:
                     self.writes.append((method, path))
                 return status, answer
         return 400, error(400, "unknown_endpoint", f"no handler for {method} {path}")
 
-    def _index_template(self, method, query, raw, content_type, name):
+    def _index_template(self, method, query, raw, headers, name):
         if method == "PUT":
             self.templates[name] = json.loads(raw)
             return 200, {"acknowledged": True}
@@ -105,7 +110,7 @@ class FakeOpenSearch:
         stored.setdefault("composed_of", [])
         return 200, {"index_templates": [{"name": name, "index_template": stored}]}
 
-    def _policy(self, method, query, raw, content_type, policy_id):
+    def _policy(self, method, query, raw, headers, policy_id):
         current = self.policies.get(policy_id)
         if method == "PUT":
             if current and (query.get("if_seq_no", [None])[0] != str(current["_seq_no"])
@@ -123,14 +128,14 @@ class FakeOpenSearch:
             return 404, error(404, "status_exception", "Policy not found")
         return 200, current
 
-    def _alias(self, method, query, raw, content_type, alias):
+    def _alias(self, method, query, raw, headers, alias):
         holders = {index: {"aliases": {alias: found["aliases"][alias]}}
                    for index, found in self.indices.items() if alias in found["aliases"]}
         if not holders:
             return 404, {"error": f"alias [{alias}] missing", "status": 404}
         return 200, holders
 
-    def _index(self, method, query, raw, content_type, index):
+    def _index(self, method, query, raw, headers, index):
         if method != "PUT":
             return 405, error(405, "method_not_allowed", f"{method} /{index}")
         if index in self.indices:
@@ -142,7 +147,7 @@ class FakeOpenSearch:
         self.indices[index] = {"aliases": aliases}
         return 200, {"acknowledged": True, "shards_acknowledged": True, "index": index}
 
-    def _bulk(self, method, query, raw, content_type, target):
+    def _bulk(self, method, query, raw, headers, target):
         """The bulk API's `index` actions: each item answered on its own, `errors` true if any failed."""
         self.bulk_requests += 1
         if self.bulk_faults:
@@ -169,6 +174,29 @@ class FakeOpenSearch:
             items.append({"index": {"_index": index, "_id": document_id, **result}})
         return 200, {"took": 1, "errors": any(i["index"]["status"] >= 300 for i in items), "items": items}
 
+    def _signature_problem(self, method: str, path: str, raw: bytes, headers: dict) -> str | None:
+        """Why the request's SigV4 signature is not the one botocore computes from the same signed
+        headers and the expected credentials; None when it is."""
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        lower = {k.lower(): v for k, v in headers.items()}
+        found = re.fullmatch(r"AWS4-HMAC-SHA256 Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request, "
+                             r"SignedHeaders=([^,]+), Signature=([0-9a-f]{64})", lower.get("authorization", ""))
+        if not found:
+            return "no SigV4 Authorization header"
+        access_key, region, service, signed, signature = found.groups()
+        expected_key, secret_key, expected_region = self.sigv4
+        if (access_key, region, service) != (expected_key, expected_region, "es"):
+            return f"credential scope {access_key}/{region}/{service} is not {expected_key}/{expected_region}/es"
+        request = AWSRequest(method=method, url=self.url + path, data=raw,
+                             headers={name: lower[name] for name in signed.split(";") if name != "host"})
+        request.context["timestamp"] = lower["x-amz-date"]
+        signer = SigV4Auth(Credentials(access_key, secret_key, lower.get("x-amz-security-token")), service, region)
+        expected = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
+        return None if signature == expected else "The request signature we calculated does not match the signature you provided."
+
     def _write_index(self, target: str) -> str:
         for index, found in self.indices.items():
             if found["aliases"].get(target, {}).get("is_write_index"):
@@ -183,7 +211,7 @@ class FakeOpenSearch:
                 return _first_unmapped(document, template["template"]["mappings"]["properties"])
         return None
 
-    def _security(self, store, method, query, raw, content_type, name):
+    def _security(self, store, method, query, raw, headers, name):
         if method == "PUT":
             existed = name in store
             store[name] = {**json.loads(raw), "reserved": False, "hidden": False, "static": False}
@@ -192,13 +220,14 @@ class FakeOpenSearch:
             return 404, {"status": "NOT_FOUND", "message": f"Resource '{name}' not found."}
         return 200, {name: store[name]}
 
-    def _saved_object(self, method, query, raw, content_type, kind, object_id):
+    def _saved_object(self, method, query, raw, headers, kind, object_id):
         found = self.saved_objects.get((kind, object_id))
         if found is None:
             return 404, {"statusCode": 404, "error": "Not Found", "message": f"Saved object [{kind}/{object_id}] not found"}
         return 200, found
 
-    def _import(self, method, query, raw, content_type, *groups):
+    def _import(self, method, query, raw, headers, *groups):
+        content_type = {k.lower(): v for k, v in headers.items()}["content-type"]
         message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
         [part] = [p for p in message.iter_parts() if p.get_param("name", header="content-disposition") == "file"]
         objects = [json.loads(line) for line in part.get_payload(decode=True).decode().splitlines() if line.strip()]

@@ -62,11 +62,35 @@ def test_the_command_line_overrides_the_properties(tmp_path):
     ({"geocoding": {"url": "x"}}, "unknown property group(s) ['geocoding']"),
     ({"job": {"source": "kinesis", "dedup_window_hours": "a day"}}, "job.dedup_window_hours must be a number"),
     ({"curated": {}}, "curated.path is required"),
+    ({"geocoder": {"url": "localhost:8080"}}, "geocoder.url must be an http(s) URL"),
+    ({"geocoder": {"url": "http://g", "batch_size": "500"}}, "geocoder.batch_size must be at most 100"),
+    ({"geocoder": {"url": "http://g", "batch_size": "2.5"}}, "geocoder.batch_size must be a whole number"),
+    ({"geocoder": {"url": "http://g", "auth": "iam"}}, "geocoder.region is required when geocoder.auth is iam"),
+    ({"opensearch": {"url": "http://os", "auth": "basic", "username": "job"}}, "opensearch.password is required"),
+    ({"opensearch": {"url": "http://os", "auth": "sigv4"}}, "opensearch.region is required"),
+    ({"opensearch": {"url": "http://os", "auth": "iam"}}, "opensearch.auth must be one of none, basic, sigv4"),
 ])
 def test_bad_configuration_is_refused_with_the_property_named(change, message):
     with pytest.raises(ConfigError) as refused:
         build_config({**MSF_GROUPS, **change})
     assert message in str(refused.value)
+
+
+def test_geocoder_and_opensearch_groups_become_typed_settings(tmp_path):
+    groups = {**MSF_GROUPS, "geocoder": {"url": "https://abc.lambda-url.eu-west-1.on.aws", "auth": "iam",
+                                         "region": "eu-west-1", "batch_size": "50", "batch_delay_ms": "5"},
+              "opensearch": {"url": "https://search-x.es.amazonaws.com", "auth": "sigv4", "region": "eu-west-1",
+                             "bulk_max_mb": "2"}}
+    config = build_config(groups)
+    assert (config.geocoder.sigv4_region, config.geocoder.batch_size, config.geocoder.batch_delay_seconds) == \
+        ("eu-west-1", 50, 0.005)
+    assert (config.opensearch.sigv4_region, config.opensearch.index, config.opensearch.bulk_max_bytes) == \
+        ("eu-west-1", "orders-write", 2 * 2**20)
+    assert build_config(MSF_GROUPS).geocoder is None and build_config(MSF_GROUPS).opensearch is None
+    overridden = load_config(parse_arguments(["--properties", str(write_properties(tmp_path / "p.json", MSF_GROUPS)),
+                                              "--geocoder-url", "http://127.0.0.1:8080",
+                                              "--opensearch-url", "http://127.0.0.1:9200"]))
+    assert (overridden.geocoder.url, overridden.opensearch.url) == ("http://127.0.0.1:8080", "http://127.0.0.1:9200")
 
 
 def test_the_job_exits_with_a_clear_error_not_a_stack_trace(tmp_path):

@@ -6,6 +6,7 @@ must be dead letters with the reason, not lost."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,9 @@ def curated_documents(out: Path) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory):
-    """A job run against a cluster that throttles its first requests and a few items, and whose
-    mapping lacks `promo.purpose` (so every order with a promotion is refused)."""
+    """A job run against a cluster that wants SigV4-signed requests (checked with botocore),
+    throttles its first requests and a few items, and whose mapping lacks `promo.purpose` (so every
+    order with a promotion is refused)."""
     root = generate(tmp_path_factory.mktemp("opensearch"), customers=200, sales=3000, seed=31)
     cluster = FakeOpenSearch()
     assert setup_opensearch(["--url", cluster.url, "--no-security"]) == 0
@@ -31,8 +33,12 @@ def indexed(tmp_path_factory):
     cluster.bulk_faults = [429, 503]
     throttled = [f"{order}-{item}" for order, item in _first_sale_lines(root, 5)]
     cluster.item_faults = {line_id: [429] for line_id in throttled}
+    cluster.sigv4 = (os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"], "eu-west-1")
+    properties = root / "properties.json"
+    properties.write_text(json.dumps([{"PropertyGroupId": "opensearch", "PropertyMap": {
+        "url": cluster.url, "auth": "sigv4", "region": "eu-west-1"}}]))
     try:
-        run_job(root, "--opensearch-url", cluster.url)
+        run_job(root, "--properties", str(properties))
         yield root, cluster, throttled
     finally:
         cluster.close()
@@ -75,5 +81,24 @@ def test_a_second_run_over_the_same_orders_overwrites_instead_of_duplicating(ind
     root, cluster, _ = indexed
     [index] = cluster.documents
     before = dict(cluster.documents[index])
-    run_job(root, "--opensearch-url", cluster.url, "--out", str(tmp_path / "again"))
+    run_job(root, "--properties", str(root / "properties.json"), "--out", str(tmp_path / "again"))
     assert cluster.documents[index] == before
+
+
+def test_the_fake_cluster_refuses_a_wrong_signature(indexed):
+    """The signature check above can fail: a request signed with another secret is refused."""
+    import urllib.error
+    import urllib.request
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    _, cluster, _ = indexed
+    body = b'{"index":{"_id":"x"}}\n{"line_id":"x"}\n'
+    request = AWSRequest(method="POST", url=cluster.url + "/orders-write/_bulk", data=body,
+                         headers={"Content-Type": "application/x-ndjson"})
+    SigV4Auth(Credentials(os.environ["AWS_ACCESS_KEY_ID"], "not-the-secret"), "es", "eu-west-1").add_auth(request)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(urllib.request.Request(request.url, data=body, headers=dict(request.headers), method="POST"))
+    assert refused.value.code == 403

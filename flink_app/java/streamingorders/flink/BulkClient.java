@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -44,11 +45,13 @@ final class BulkClient {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CONTENT_TYPE = "application/x-ndjson";
     private final BulkSettings settings;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
     private final URI endpoint;
     private final String authorization;
+    private final AwsCredentials.Source credentials;
     long requests;
     long retries;
 
@@ -57,9 +60,10 @@ final class BulkClient {
         this.endpoint = URI.create(settings.url + "/" + settings.index + "/_bulk");
         this.authorization = settings.username == null ? null : "Basic " + Base64.getEncoder().encodeToString(
                 (settings.username + ":" + settings.password).getBytes(StandardCharsets.UTF_8));
+        this.credentials = settings.sigv4Region == null ? null : AwsCredentials.source();
     }
 
-    List<Rejected> write(List<Document> documents) throws IOException, InterruptedException {
+    List<Rejected> write(List<Document> documents) throws Exception {
         List<Rejected> rejected = new ArrayList<>();
         List<Document> pending = documents;
         String problem = "";
@@ -110,7 +114,7 @@ final class BulkClient {
                 + settings.maxAttempts + " attempts: " + problem);
     }
 
-    private HttpRequest request(List<Document> documents) throws IOException {
+    private HttpRequest request(List<Document> documents) throws Exception {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         for (Document document : documents) {
             body.write(("{\"index\":{\"_id\":" + JSON.writeValueAsString(document.id) + "}}\n")
@@ -118,12 +122,17 @@ final class BulkClient {
             body.write(document.json);
             body.write('\n');
         }
+        byte[] bytes = body.toByteArray();
         HttpRequest.Builder builder = HttpRequest.newBuilder(endpoint)
                 .timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/x-ndjson")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+                .header("Content-Type", CONTENT_TYPE)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
         if (authorization != null) {
             builder.header("Authorization", authorization);
+        }
+        if (credentials != null) {
+            SigV4.headers("POST", endpoint, bytes, CONTENT_TYPE, credentials.current(), settings.sigv4Region,
+                    settings.sigv4Service, Instant.now()).forEach(builder::header);
         }
         return builder.build();
     }

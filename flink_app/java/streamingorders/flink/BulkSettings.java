@@ -6,20 +6,24 @@ import java.io.Serializable;
 final class BulkSettings implements Serializable {
     final String url;
     final String index;
-    final String username;  // null: no authentication
+    final String username;  // basic auth; null: none
     final String password;
+    final String sigv4Region;  // SigV4-sign for Amazon OpenSearch Service in this region; null: do not sign
+    final String sigv4Service;  // es (managed domains) or aoss (serverless)
     final int maxDocuments;
     final int maxBytes;
     final long flushIntervalMillis;
     final int maxAttempts;
     final long backoffMillis;
 
-    BulkSettings(String url, String index, String username, String password, int maxDocuments, int maxBytes,
-                 long flushIntervalMillis, int maxAttempts, long backoffMillis) {
+    BulkSettings(String url, String index, String username, String password, String sigv4Region, String sigv4Service,
+                 int maxDocuments, int maxBytes, long flushIntervalMillis, int maxAttempts, long backoffMillis) {
         this.url = url;
         this.index = index;
         this.username = username;
         this.password = password;
+        this.sigv4Region = sigv4Region;
+        this.sigv4Service = sigv4Service;
         this.maxDocuments = maxDocuments;
         this.maxBytes = maxBytes;
         this.flushIntervalMillis = flushIntervalMillis;

@@ -22,6 +22,9 @@ public final class OpenSearchSinkFactory implements DynamicTableSinkFactory {
     static final ConfigOption<String> ID_COLUMN = ConfigOptions.key("id-column").stringType().defaultValue("line_id");
     static final ConfigOption<String> USERNAME = ConfigOptions.key("username").stringType().noDefaultValue();
     static final ConfigOption<String> PASSWORD = ConfigOptions.key("password").stringType().noDefaultValue();
+    static final ConfigOption<String> SIGV4_REGION = ConfigOptions.key("sigv4.region").stringType().noDefaultValue()
+            .withDescription("sign requests (AWS SigV4) for Amazon OpenSearch Service in this region");
+    static final ConfigOption<String> SIGV4_SERVICE = ConfigOptions.key("sigv4.service").stringType().defaultValue("es");
     static final ConfigOption<String> DEAD_LETTER_PATH = ConfigOptions.key("dead-letter-path").stringType().noDefaultValue();
     static final ConfigOption<Integer> MAX_DOCUMENTS = ConfigOptions.key("bulk.max-documents").intType().defaultValue(1000);
     static final ConfigOption<Integer> MAX_BYTES = ConfigOptions.key("bulk.max-bytes").intType().defaultValue(5 << 20);
@@ -42,7 +45,7 @@ public final class OpenSearchSinkFactory implements DynamicTableSinkFactory {
 
     @Override
     public Set<ConfigOption<?>> optionalOptions() {
-        return Set.of(INDEX, ID_COLUMN, USERNAME, PASSWORD, MAX_DOCUMENTS, MAX_BYTES, FLUSH_INTERVAL, MAX_ATTEMPTS, BACKOFF);
+        return Set.of(INDEX, ID_COLUMN, USERNAME, PASSWORD, SIGV4_REGION, SIGV4_SERVICE, MAX_DOCUMENTS, MAX_BYTES, FLUSH_INTERVAL, MAX_ATTEMPTS, BACKOFF);
     }
 
     @Override
@@ -58,6 +61,7 @@ public final class OpenSearchSinkFactory implements DynamicTableSinkFactory {
         }
         BulkSettings settings = new BulkSettings(options.get(URL).replaceAll("/+$", ""), options.get(INDEX),
                 options.getOptional(USERNAME).orElse(null), options.getOptional(PASSWORD).orElse(null),
+                options.getOptional(SIGV4_REGION).orElse(null), options.get(SIGV4_SERVICE),
                 options.get(MAX_DOCUMENTS), options.get(MAX_BYTES), options.get(FLUSH_INTERVAL).toMillis(),
                 options.get(MAX_ATTEMPTS), options.get(BACKOFF).toMillis());
         return new OpenSearchTableSink(format, context.getCatalogTable().getResolvedSchema().toPhysicalRowDataType(),
