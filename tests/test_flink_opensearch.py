@@ -102,3 +102,25 @@ def test_the_fake_cluster_refuses_a_wrong_signature(indexed):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(urllib.request.Request(request.url, data=body, headers=dict(request.headers), method="POST"))
     assert refused.value.code == 403
+
+
+@pytest.mark.skipif(not os.environ.get("OPENSEARCH_URL"), reason="a real cluster: set OPENSEARCH_URL (README, OpenSearch)")
+def test_a_real_cluster_takes_every_order_as_the_curated_files_have_it(tmp_path):
+    from opensearch_setup.http import Auth, JsonHttp
+
+    url = os.environ["OPENSEARCH_URL"]
+    username, password = os.environ.get("OPENSEARCH_USERNAME"), os.environ.get("OPENSEARCH_PASSWORD")
+    options = (["--auth", "basic"] if username else []) + (["--no-security"] if os.environ.get("OPENSEARCH_SECURITY") == "false" else [])
+    assert setup_opensearch(["--url", url, "--replicas", "0", *options]) == 0
+    root = generate(tmp_path, customers=100, sales=1000, seed=32)
+    group = {"url": url, **({"auth": "basic", "username": username, "password": password} if username else {})}
+    properties = tmp_path / "properties.json"
+    properties.write_text(json.dumps([{"PropertyGroupId": "opensearch", "PropertyMap": group}]))
+    run_job(root, "--properties", str(properties))
+
+    assert [d for d in read_dead_letters(root / "out") if d["stream"] == "orders"] == []  # the mapping takes them all
+    cluster = JsonHttp(url, Auth("basic", username, password) if username else Auth())
+    cluster.send("POST", "/orders/_refresh")
+    curated = curated_documents(root / "out")
+    found = cluster.send("POST", "/orders/_search", {"size": len(curated), "query": {"ids": {"values": list(curated)}}})
+    assert {hit["_id"]: hit["_source"] for hit in found["hits"]["hits"]} == curated
