@@ -12,8 +12,10 @@ import re
 import threading
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.http_stub import LocalServer
 
 
 def nested_settings(settings: dict) -> dict:
@@ -28,7 +30,7 @@ def nested_settings(settings: dict) -> dict:
     return result
 
 
-class FakeOpenSearch:
+class FakeOpenSearch(LocalServer):
     def __init__(self):
         self.templates: dict[str, dict] = {}
         self.policies: dict[str, dict] = {}
@@ -66,13 +68,7 @@ class FakeOpenSearch:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
     def route(self, method: str, path: str, query: dict, raw: bytes, headers: dict) -> tuple[int, object]:
         routes = [

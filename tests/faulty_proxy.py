@@ -11,14 +11,16 @@ import http.client
 import json
 import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+from tests.http_stub import LocalServer
 
 # Given a PutRecords call's records and the call's number (1, 2, ...), the indices to fail.
 FailurePolicy = Callable[[list[dict], int], set[int]]
 
 
-class FaultyKinesisProxy:
+class FaultyKinesisProxy(LocalServer):
     def __init__(self, upstream: str, fail: FailurePolicy):
         self.upstream = urlsplit(upstream)
         self.fail = fail
@@ -43,13 +45,7 @@ class FaultyKinesisProxy:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
     def _forward(self, headers: dict, body: bytes) -> tuple[int, bytes]:
         headers = {k: v for k, v in headers.items() if k.lower() not in ("content-length", "host")}

@@ -9,11 +9,25 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+class LocalServer:
+    """An HTTP server on a free loopback port, answering from a daemon thread until `close()`."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]):
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 # (method, path, query, JSON body or None) -> (status, JSON-able answer, or bytes to send as they are)
 Responder = Callable[[str, str, dict, object], tuple[int, object]]
 
 
-class HttpStub:
+class HttpStub(LocalServer):
     def __init__(self, respond: Responder):
         self.requests: list[tuple[str, str, dict, object]] = []
         self.headers: list[dict[str, str]] = []  # of each request, in the same order
@@ -42,14 +56,7 @@ class HttpStub:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
 def closed_port() -> int:
