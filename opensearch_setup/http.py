@@ -1,11 +1,12 @@
 """A small JSON client over `requests` for an OpenSearch cluster and its Dashboards: no auth, basic
-auth, or SigV4 (opensearch-py's signer) for Amazon OpenSearch Service."""
+auth, or SigV4 (botocore's signer) for Amazon OpenSearch Service."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import requests
+import requests.auth
 
 
 class OpenSearchError(Exception):
@@ -20,17 +21,34 @@ class Auth:
     region: str | None = None  # sigv4
 
 
+class SigV4(requests.auth.AuthBase):
+    """Signs each request (service `es`) with botocore, which Lambda's runtime has, using the
+    credentials of the environment (refreshed as they expire)."""
+
+    def __init__(self, region: str):
+        import botocore.session
+
+        self.region = region
+        self.credentials = botocore.session.get_session().get_credentials()
+        if self.credentials is None:
+            raise OpenSearchError("SigV4 auth needs AWS credentials and none were found")
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+
+        signed = AWSRequest(method=request.method, url=request.url, data=request.body or b"",
+                            headers={k: v for k, v in request.headers.items() if k.lower() != "connection"})
+        SigV4Auth(self.credentials.get_frozen_credentials(), "es", self.region).add_auth(signed)
+        request.headers.update(dict(signed.headers.items()))
+        return request
+
+
 def requests_auth(auth: Auth):
     if auth.kind == "basic":
         return (auth.username, auth.password)
     if auth.kind == "sigv4":
-        import boto3
-        from opensearchpy import RequestsAWSV4SignerAuth
-
-        credentials = boto3.Session().get_credentials()
-        if credentials is None:
-            raise OpenSearchError("SigV4 auth needs AWS credentials and none were found")
-        return RequestsAWSV4SignerAuth(credentials, auth.region, "es")
+        return SigV4(auth.region)
     return None
 
 

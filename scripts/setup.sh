@@ -24,7 +24,7 @@ if [ ! -f "$stamp" ]; then
     echo "setup: creating .venv and installing dependencies (a few minutes the first time)" >&2
     [ -x .venv/bin/python ] || "$python" -m venv .venv
     .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e '.[job,geocoder,datagen,dev]'
+    .venv/bin/python -m pip install --quiet -e '.[job,geocoder,opensearch,datagen,dev]'
     rm -f .venv/.installed-*
     touch "$stamp"
 fi

@@ -13,7 +13,7 @@ import threading
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from tests.http_stub import LocalServer
 
@@ -43,7 +43,7 @@ class FakeOpenSearch(LocalServer):
         self.bulk_requests = 0
         self.bulk_faults: list[int] = []  # statuses to answer the next bulk requests with, in turn
         self.item_faults: dict[str, list[int]] = {}  # _id -> statuses to answer its next index actions with
-        self.sigv4: tuple[str, str, str] | None = None  # (access key, secret key, region): bulk requests must be signed
+        self.sigv4: tuple[str, str, str] | None = None  # (access key, secret key, region): requests must be signed
         self._lock = threading.Lock()
         fake = self
 
@@ -85,8 +85,9 @@ class FakeOpenSearch(LocalServer):
         for pattern, handler in routes:
             match = re.fullmatch(pattern, path)
             if match:
-                if self.sigv4 and path.endswith("/_bulk"):
-                    problem = self._signature_problem(method, path, raw, headers)
+                if self.sigv4:
+                    problem = self._signature_problem(method, path + (f"?{urlencode(query, doseq=True)}" if query else ""),
+                                                      raw, headers)
                     if problem:
                         return 403, {"message": problem}
                 status, answer = handler(method, query, raw, headers, *match.groups())

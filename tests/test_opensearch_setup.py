@@ -150,3 +150,17 @@ def test_deleting_the_custom_resource_leaves_the_cluster_alone(cloudformation):
     handler(custom_resource_event("Delete", cloudformation.url + "/response", f"http://127.0.0.1:{closed_port()}"), None)
     [(_, _, _, response)] = cloudformation.requests
     assert response["Status"] == "SUCCESS"
+
+
+def test_sigv4_signs_every_request_for_amazon_opensearch_service(capsys):
+    """The fake cluster checks each signature with botocore against the credentials it expects."""
+    fake = FakeOpenSearch()
+    fake.sigv4 = (os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"], "eu-west-1")
+    try:
+        options = ["--url", fake.url, "--dashboards-url", fake.url, "--auth", "sigv4"]
+        assert main([*options, "--region", "eu-west-1"]) == 0
+        assert fake.templates and fake.saved_objects  # signed GETs, PUTs and the multipart import all accepted
+        assert main([*options, "--region", "us-east-1"]) == 1  # signed for another region: refused
+        assert "HTTP 403" in capsys.readouterr().err
+    finally:
+        fake.close()
