@@ -36,7 +36,8 @@ def apply(properties: dict) -> list[str]:
     auth = Auth(properties.get("Auth", "sigv4"), region=properties["Region"])
     parameters = Parameters(shards=int(properties.get("Shards", 1)), replicas=int(properties.get("Replicas", 1)),
                             retention_days=int(properties.get("RetentionDays", 30)),
-                            backend_roles={role: tuple(properties.get(ROLE_PROPERTIES[role], [])) for role in ROLES})
+                            backend_roles={role: tuple(arn for arn in properties.get(ROLE_PROPERTIES[role], []) if arn)
+                                           for role in ROLES})
     dashboards = properties.get("DashboardsEndpoint")
     return bootstrap(JsonHttp(properties["Endpoint"], auth), JsonHttp(dashboards, auth) if dashboards else None,
                      parameters)

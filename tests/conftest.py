@@ -2,8 +2,11 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+from tests.lambda_build import sam_build_into
 
 # boto3 needs credentials and a region even for moto; never real ones in tests.
 for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -33,3 +36,9 @@ def served_geocoder():
     yield url
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def sam_build(tmp_path_factory) -> Path:
+    """`sam build` of template.yaml: the build folder, one subfolder per function."""
+    return sam_build_into(tmp_path_factory.mktemp("sam"))

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from cfnlint.decode import cfn_yaml
 
+from tests.lambda_build import RUNTIME_PACKAGES, lambda_runtime
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 TEMPLATE = ROOT / "template.yaml"
 SAM_ENV = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
-# What Lambda's python3.11 runtime already has; the function must not ship these.
-RUNTIME_PACKAGES = ["boto3", "botocore", "jmespath", "s3transfer", "urllib3", "dateutil", "six.py"]
 
 
 @pytest.fixture(scope="module")
@@ -27,13 +27,8 @@ def template() -> dict:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    work = tmp_path_factory.mktemp("sam")
-    build_dir = work / "build"
-    result = subprocess.run([BIN / "sam", "build", "--template-file", TEMPLATE, "--build-dir", build_dir],
-                            cwd=work, env=SAM_ENV, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return build_dir / "GeocoderFunction"
+def built(sam_build) -> Path:
+    return sam_build / "GeocoderFunction"
 
 
 def test_template_passes_sam_validate_lint_and_cfn_lint():
@@ -86,11 +81,7 @@ def test_sam_build_packages_the_function_without_the_runtime_packages(built):
 
 
 def test_built_function_answers_with_only_the_runtime_packages_beside_it(built, tmp_path):
-    runtime = tmp_path / "lambda-runtime"
-    runtime.mkdir()
-    site = Path(__import__("boto3").__file__).parent.parent
-    for name in RUNTIME_PACKAGES:
-        (runtime / name).symlink_to(site / name)
+    runtime = lambda_runtime(tmp_path)
     event = (ROOT / "events" / "geocoder" / "function_url_single.json").read_text()
     script = (f"import sys, json; sys.path[:0] = [{str(built)!r}, {str(runtime)!r}]\n"
               "from geocoder_lambda.app import handler\n"

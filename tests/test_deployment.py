@@ -1,0 +1,109 @@
+"""template.yaml beyond the geocoder: the streams, the buckets, the OpenSearch domain and its
+bootstrap custom resource. The wiring between the template and the code is read from both."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cfnlint.decode import cfn_yaml
+
+from tests.fake_opensearch import FakeOpenSearch
+from tests.http_stub import HttpStub
+from tests.lambda_build import ROOT, RUNTIME_PACKAGES, lambda_runtime
+
+
+@pytest.fixture(scope="module")
+def template() -> dict:
+    return cfn_yaml.load(str(ROOT / "template.yaml"))
+
+
+def resources(template: dict, kind: str) -> dict[str, dict]:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def test_the_bootstrap_function_ships_its_code_and_the_artefacts_only(sam_build):
+    built = sam_build / "BootstrapFunction"
+    assert (built / "opensearch_setup" / "custom_resource.py").is_file()
+    shipped = {p.relative_to(built / "index_templates") for p in (built / "index_templates").rglob("*") if p.is_file()}
+    expected = {p.relative_to(ROOT / "index_templates") for p in (ROOT / "index_templates").rglob("*.*") if p.is_file()}
+    assert shipped == expected
+    assert not any((built / name).exists() for name in RUNTIME_PACKAGES)
+
+
+def test_the_built_bootstrap_function_sets_up_a_cluster_on_lambdas_runtime(sam_build, tmp_path):
+    cluster, cloudformation = FakeOpenSearch(), HttpStub(lambda *request: (200, {}))
+    event = {"RequestType": "Create", "ResponseURL": cloudformation.url, "StackId": "stack", "RequestId": "1",
+             "LogicalResourceId": "OpenSearchBootstrap",
+             "ResourceProperties": {"Endpoint": cluster.url, "Region": "eu-west-1", "Auth": "none", "AnalystRoles": [""]}}
+    script = (f"import sys, json; sys.path[:0] = [{str(sam_build / 'BootstrapFunction')!r}, {str(lambda_runtime(tmp_path))!r}]\n"
+              "from opensearch_setup.custom_resource import handler\n"
+              f"handler(json.loads({json.dumps(event)!r}), None)")
+    try:
+        result = subprocess.run([sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True, timeout=60)
+    finally:
+        cluster.close()
+        cloudformation.close()
+    assert result.returncode == 0, result.stderr
+    [(_, _, _, response)] = cloudformation.requests
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert "orders" in cluster.templates and cluster.policies and cluster.roles
+    assert "orders_analyst" not in cluster.role_mappings  # an empty list parameter maps no one
+
+
+def test_the_custom_resource_passes_what_the_handler_reads(template):
+    source = (ROOT / "opensearch_setup" / "custom_resource.py").read_text()
+    read = set(re.findall(r'properties(?:\.get\(|\[)"(\w+)"', source)) | set(re.findall(r'"(\w+Roles)"', source))
+    passed = set(template["Resources"]["OpenSearchBootstrap"]["Properties"]) - {"ServiceToken"}
+    assert passed <= read
+    assert {"Endpoint", "Region", "DashboardsEndpoint", "AdminRoles", "RetentionDays"} <= passed
+
+
+def test_the_bootstrap_role_may_make_its_http_calls_on_the_orders_domain_only(template):
+    source = (ROOT / "opensearch_setup" / "bootstrap.py").read_text()
+    methods = {"GET"} | set(re.findall(r'\.send\("(\w+)"', source))
+    needed = {f"es:ESHttp{method.title()}" for method in methods}
+    [policy] = template["Resources"]["BootstrapFunctionRole"]["Properties"]["Policies"]
+    statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    assert set(statements["ApplyTheArtefacts"]["Action"]) == needed
+    assert statements["ApplyTheArtefacts"]["Resource"]["Fn::Sub"].endswith(":domain/${EnvironmentName}-orders/*")
+    assert all("*" not in json.dumps(s["Action"]) for s in statements.values())
+
+
+def test_the_domain_has_fine_grained_access_control_with_the_bootstrap_as_master(template):
+    domain = template["Resources"]["OrdersDomain"]["Properties"]
+    security = domain["AdvancedSecurityOptions"]
+    assert security["Enabled"] and not security["InternalUserDatabaseEnabled"]
+    assert security["MasterUserOptions"]["MasterUserARN"] == {"Fn::GetAtt": ["BootstrapFunctionRole", "Arn"]}
+    assert domain["EncryptionAtRestOptions"]["Enabled"] and domain["NodeToNodeEncryptionOptions"]["Enabled"]
+    assert domain["DomainEndpointOptions"]["EnforceHTTPS"]
+    assert template["Resources"]["BootstrapFunction"]["Properties"]["Role"] == {"Fn::GetAtt": ["BootstrapFunctionRole", "Arn"]}
+
+
+def test_streams_are_encrypted_and_named_for_the_job(template):
+    streams = resources(template, "AWS::Kinesis::Stream")
+    assert {s["Properties"]["Name"]["Fn::Sub"] for s in streams.values()} == \
+        {f"${{EnvironmentName}}-{name}" for name in ("customers", "addresses", "sales")}
+    assert all(s["Properties"]["StreamEncryption"]["EncryptionType"] == "KMS" for s in streams.values())
+
+
+def test_every_bucket_is_encrypted_private_and_tls_only(template):
+    buckets = resources(template, "AWS::S3::Bucket")
+    assert set(buckets) == {"LakeBucket", "CuratedBucket", "ArtifactsBucket"}
+    policies = {p["Properties"]["Bucket"]["Ref"]: p for p in resources(template, "AWS::S3::BucketPolicy").values()}
+    for name, bucket in buckets.items():
+        properties = bucket["Properties"]
+        assert properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert all(properties["PublicAccessBlockConfiguration"].values()), name
+        [statement] = policies[name]["Properties"]["PolicyDocument"]["Statement"]
+        assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_every_checkov_skip_gives_its_reason(template):
+    for name, resource in template["Resources"].items():
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
+            assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]) and len(skip["comment"]) > 20, (name, skip)
