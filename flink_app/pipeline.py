@@ -120,7 +120,10 @@ def _raw_lines(env: StreamExecutionEnvironment, t_env: StreamTableEnvironment, c
     if config.bus is not None:
         watch = None if config.bus.bounded else Duration.of_millis(round(config.bus.watch_interval_seconds * 1000))
         source = bus_source(env, config.bus.path / stream, watch)
-        return env.from_source(source, WatermarkStrategy.no_watermarks(), f"bus {stream}").uid(f"source-{stream}")
+        # One reader per stream: the bus's files follow each other in time, and two readers taking
+        # them in turn would interleave time ranges further apart than the out-of-orderness bound.
+        return (env.from_source(source, WatermarkStrategy.no_watermarks(), f"bus {stream}").uid(f"source-{stream}")
+                .set_parallelism(1))
     table = f"kinesis_{stream}"
     t_env.execute_sql(kinesis_source_ddl(table, stream, config.kinesis))
     return t_env.to_data_stream(t_env.from_path(table))
