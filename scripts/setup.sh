@@ -43,3 +43,14 @@ if [ ! -f "$jar_stamp" ]; then
     jar cf build/jars/streaming-orders-flink.jar -C build/jars/classes .
     touch "$jar_stamp"
 fi
+
+# checkov, the template's security scan (tests/test_deployment.py), in an environment of its own:
+# it pins boto3 below what the project uses.
+checkov_version=3.3.30
+if [ ! -f "build/checkov/.installed-$checkov_version" ]; then
+    echo "setup: installing checkov $checkov_version into build/checkov" >&2
+    rm -rf build/checkov
+    "$python" -m venv build/checkov
+    build/checkov/bin/python -m pip install --quiet --disable-pip-version-check "checkov==$checkov_version"
+    touch "build/checkov/.installed-$checkov_version"
+fi
