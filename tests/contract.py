@@ -34,3 +34,18 @@ def classify(stream: str, line: bytes) -> str:
     if any(e.validator == "required" for e in errors):
         return "missing_field"
     return "wrong_type"
+
+
+def schema_leaves(node: dict, defs: dict, path: str = "") -> dict[str, dict]:
+    """path -> the schema of each leaf field of the order document ($refs and nullable oneOfs resolved)."""
+    if "$ref" in node:
+        return schema_leaves(defs[node["$ref"].rsplit("/", 1)[1]], defs, path)
+    if "oneOf" in node:
+        [inner] = [option for option in node["oneOf"] if option.get("type") != "null"]
+        return schema_leaves(inner, defs, path)
+    if "properties" in node and path.rsplit(".", 1)[-1] != "location":
+        leaves = {}
+        for name, child in node["properties"].items():
+            leaves |= schema_leaves(child, defs, f"{path}.{name}" if path else name)
+        return leaves
+    return {path: node}

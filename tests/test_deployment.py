@@ -117,3 +117,37 @@ def test_every_checkov_skip_gives_its_reason(template):
     for name, resource in template["Resources"].items():
         for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
             assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]) and len(skip["comment"]) > 20, (name, skip)
+
+
+def hive_leaves(name: str, kind: str) -> dict[str, str]:
+    """path -> Hive type of each leaf of a column (struct fields flattened; a location is a leaf)."""
+    if not kind.startswith("struct<") or name.endswith(".location"):
+        return {name: kind}
+    fields, depth, start, body = [], 0, 0, kind[len("struct<"):-1]
+    for position, char in enumerate(body + ","):
+        depth += {"<": 1, "(": 1, ">": -1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            fields.append(body[start:position])
+            start = position + 1
+    leaves = {}
+    for field in fields:
+        field_name, field_kind = field.split(":", 1)
+        leaves |= hive_leaves(f"{name}.{field_name}", field_kind)
+    return leaves
+
+
+def test_the_athena_table_has_every_field_of_the_order_document_and_projects_dt(template):
+    from tests.contract import schema, schema_leaves
+
+    table = template["Resources"]["OrdersTable"]["Properties"]["TableInput"]
+    columns = {}
+    for column in table["StorageDescriptor"]["Columns"]:
+        columns |= hive_leaves(column["Name"], column["Type"])
+    order = schema("order")
+    expected = schema_leaves(order, order["$defs"])
+    assert set(columns) == set(expected)
+    assert columns["net_paid"] == "decimal(15,2)" and columns["bill_customer.address.gmt_offset"] == "decimal(5,2)"
+    assert columns["ship_customer.address.location"] == "struct<lat:double,lon:double>"
+    assert [k["Name"] for k in table["PartitionKeys"]] == ["dt"]
+    assert table["Parameters"]["projection.enabled"] == "true"
+    assert table["Parameters"]["storage.location.template"]["Fn::Sub"].endswith("/orders/dt=${!dt}/")

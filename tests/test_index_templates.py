@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract import schema
+from tests.contract import schema, schema_leaves
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "index_templates"
@@ -20,21 +20,6 @@ NUMERIC = {"long", "integer", "short", "byte", "scaled_float", "double", "float"
 
 def load(name: str) -> dict:
     return json.loads((TEMPLATES / name).read_text(encoding="utf-8"))
-
-
-def schema_leaves(node: dict, defs: dict, path: str = "") -> dict[str, dict]:
-    """path -> the schema of each leaf field of the order document ($refs and nullable oneOfs resolved)."""
-    if "$ref" in node:
-        return schema_leaves(defs[node["$ref"].rsplit("/", 1)[1]], defs, path)
-    if "oneOf" in node:
-        [inner] = [option for option in node["oneOf"] if option.get("type") != "null"]
-        return schema_leaves(inner, defs, path)
-    if "properties" in node and path.rsplit(".", 1)[-1] != "location":
-        leaves = {}
-        for name, child in node["properties"].items():
-            leaves |= schema_leaves(child, defs, f"{path}.{name}" if path else name)
-        return leaves
-    return {path: node}
 
 
 def mapped_leaves(properties: dict, path: str = "") -> dict[str, dict]:
