@@ -151,3 +151,16 @@ def test_the_athena_table_has_every_field_of_the_order_document_and_projects_dt(
     assert [k["Name"] for k in table["PartitionKeys"]] == ["dt"]
     assert table["Parameters"]["projection.enabled"] == "true"
     assert table["Parameters"]["storage.location.template"]["Fn::Sub"].endswith("/orders/dt=${!dt}/")
+
+
+def test_alarms_watch_the_geocoder_the_streams_and_the_domain_and_notify_the_topic(template):
+    alarms = resources(template, "AWS::CloudWatch::Alarm").values()
+    watched = set()
+    for alarm in alarms:
+        properties = alarm["Properties"]
+        assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+        target = [d["Value"]["Ref"] for d in properties["Dimensions"] if "Ref" in d["Value"] and d["Value"]["Ref"] != "AWS::AccountId"]
+        watched.add((properties["MetricName"], *target))
+    assert watched == {("Errors", "GeocoderFunction"), ("Throttles", "GeocoderFunction"),
+                       ("ClusterStatus.red", "OrdersDomain"), ("ThreadpoolWriteRejected", "OrdersDomain"),
+                       *{("GetRecords.IteratorAgeMilliseconds", f"{s}Stream") for s in ("Customers", "Addresses", "Sales")}}
