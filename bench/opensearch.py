@@ -64,7 +64,7 @@ def sink_alone(url: str, parallelism: int) -> tuple[int, float]:
 
     from flink_app.config import OpenSearchSettings
     from flink_app.java_helper import add_helper_jar
-    from flink_app.order_sql import ORDER_COLUMNS, _fields, opensearch_sink_ddl
+    from flink_app.order_sql import ORDER_COLUMNS, curated_sink_ddl, opensearch_sink_ddl
 
     env = StreamExecutionEnvironment.get_execution_environment()
     env.set_parallelism(parallelism)
@@ -72,13 +72,12 @@ def sink_alone(url: str, parallelism: int) -> tuple[int, float]:
     add_helper_jar(env)
     t_env = StreamTableEnvironment.create(env)
     orders = ROOT / ".bench" / "job" / "out" / "orders"
-    t_env.execute_sql(f"""CREATE TABLE curated ({_fields(ORDER_COLUMNS)}, dt STRING) PARTITIONED BY (dt)
-        WITH ('connector' = 'filesystem', 'path' = '{orders}', 'format' = 'json')""")
+    t_env.execute_sql(curated_sink_ddl(str(orders)))  # the curated table, read back
     settings = OpenSearchSettings(url, "orders-write", None, None, None, 1000, 5 * 2**20, 1000, 5)
     t_env.execute_sql(opensearch_sink_ddl(settings, str(ROOT / ".bench" / "opensearch-dlq")))
     columns = ", ".join(f"`{name}`" for name, _ in ORDER_COLUMNS)
     started = time.monotonic()
-    t_env.execute_sql(f"INSERT INTO opensearch_orders SELECT {columns} FROM curated").wait()
+    t_env.execute_sql(f"INSERT INTO opensearch_orders SELECT {columns} FROM curated_orders").wait()
     return sum(1 for path in orders.rglob("part-*") if not path.name.startswith(".") for _ in path.open()), \
         time.monotonic() - started
 
