@@ -1,7 +1,7 @@
 """The bootstrap as a CloudFormation custom resource (the SAM template's `OpenSearchBootstrap`):
 Create and Update apply the artefacts to the domain, SigV4-signed with the function's role; Delete
 leaves the cluster as it is (the orders stay with the domain). Every outcome is sent back to
-CloudFormation, a failure with its reason, so a stack never waits for a response that does not come.
+CloudFormation (cfn_response).
 
 ResourceProperties: Endpoint (https://...), Region, and optionally DashboardsEndpoint, Shards,
 Replicas, RetentionDays, AnalystRoles, WriterRoles, AdminRoles (lists of IAM role ARNs), Auth
@@ -9,10 +9,9 @@ Replicas, RetentionDays, AnalystRoles, WriterRoles, AdminRoles (lists of IAM rol
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.request
 
+from cfn_response import handle
 from opensearch_setup.bootstrap import ROLES, Parameters, bootstrap
 from opensearch_setup.http import Auth, JsonHttp
 
@@ -22,14 +21,14 @@ ROLE_PROPERTIES = {"orders_analyst": "AnalystRoles", "orders_writer": "WriterRol
 
 
 def handler(event: dict, context: object) -> None:
+    handle(event, bootstrap_action)
+
+
+def bootstrap_action(event: dict) -> tuple[str, dict]:
     physical_id = event.get("PhysicalResourceId") or f"opensearch-bootstrap-{event['LogicalResourceId']}"
-    try:
-        changes = [] if event["RequestType"] == "Delete" else apply(event["ResourceProperties"])
-        LOG.info("bootstrap %s: %s", event["RequestType"], changes or "nothing to change")
-        respond(event, physical_id, "SUCCESS", "", {"Changes": len(changes)})
-    except Exception as error:  # noqa: BLE001 (any failure must reach CloudFormation, not hang the stack)
-        LOG.exception("bootstrap failed")
-        respond(event, physical_id, "FAILED", f"{type(error).__name__}: {error}"[:1000], {})
+    changes = [] if event["RequestType"] == "Delete" else apply(event["ResourceProperties"])
+    LOG.info("bootstrap %s: %s", event["RequestType"], changes or "nothing to change")
+    return physical_id, {"Changes": len(changes)}
 
 
 def apply(properties: dict) -> list[str]:
@@ -42,12 +41,3 @@ def apply(properties: dict) -> list[str]:
     return bootstrap(JsonHttp(properties["Endpoint"], auth), JsonHttp(dashboards, auth) if dashboards else None,
                      parameters)
 
-
-def respond(event: dict, physical_id: str, status: str, reason: str, data: dict) -> None:
-    body = json.dumps({"Status": status, "Reason": reason or "see the function's log", "PhysicalResourceId": physical_id,
-                       "StackId": event["StackId"], "RequestId": event["RequestId"],
-                       "LogicalResourceId": event["LogicalResourceId"], "Data": data}).encode()
-    request = urllib.request.Request(event["ResponseURL"], data=body, method="PUT",
-                                     headers={"Content-Type": "", "Content-Length": str(len(body))})
-    with urllib.request.urlopen(request, timeout=30):
-        pass
