@@ -95,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = time.monotonic()
     job = statements.execute()
+    if config.msf:  # MSF runs the submitted job; the entry point returns
+        return 0
     if not config.bounded:
         job.wait()
         return 0

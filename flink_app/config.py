@@ -98,6 +98,7 @@ class JobConfig:
     restore_from: str | None
     geocoder: GeocoderSettings | None  # None: geocoding off
     opensearch: OpenSearchSettings | None  # None: no OpenSearch sink
+    msf: bool = False  # in Managed Service for Apache Flink: the application's jarfile holds the helper
 
     @property
     def bounded(self) -> bool:
@@ -149,6 +150,7 @@ def build_config(groups: dict[str, dict[str, str]]) -> JobConfig:
         restore_from=values["job"]["restore_from"],
         geocoder=_geocoder(values),
         opensearch=_opensearch(values),
+        msf=MSF_RUN_OPTIONS in groups,
     )
 
 

@@ -68,7 +68,8 @@ def build(config: JobConfig) -> tuple[StreamExecutionEnvironment, StatementSet]:
     env.set_python_executable(sys.executable)
     if config.parallelism:
         env.set_parallelism(config.parallelism)
-    add_helper_jar(env)
+    if not config.msf:
+        add_helper_jar(env)
     t_env = StreamTableEnvironment.create(env)
     t_env.get_config().set("table.local-time-zone", "UTC")  # dt is the sale's UTC date
     if config.join_state_ttl_ms:  # only the temporal joins keep state in SQL; the dedup has its own TTL

@@ -152,14 +152,17 @@ def test_the_athena_table_has_every_field_of_the_order_document_and_projects_dt(
     assert table["Parameters"]["storage.location.template"]["Fn::Sub"].endswith("/orders/dt=${!dt}/")
 
 
-def test_alarms_watch_the_geocoder_the_streams_and_the_domain_and_notify_the_topic(template):
-    alarms = resources(template, "AWS::CloudWatch::Alarm").values()
+def test_alarms_watch_every_part_and_notify_the_topic(template):
     watched = set()
-    for alarm in alarms:
+    for alarm in resources(template, "AWS::CloudWatch::Alarm").values():
         properties = alarm["Properties"]
         assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}]
-        target = [d["Value"]["Ref"] for d in properties["Dimensions"] if "Ref" in d["Value"] and d["Value"]["Ref"] != "AWS::AccountId"]
-        watched.add((properties["MetricName"], *target))
+        # a plain alarm, or a metric-math one over a single metric
+        metric = properties if "MetricName" in properties else \
+            next(m["MetricStat"]["Metric"] for m in properties["Metrics"] if "MetricStat" in m)
+        target = [d["Value"]["Ref"] for d in metric["Dimensions"] if d["Value"]["Ref"] != "AWS::AccountId"]
+        watched.add((metric["MetricName"], *target))
     assert watched == {("Errors", "GeocoderFunction"), ("Throttles", "GeocoderFunction"),
                        ("ClusterStatus.red", "OrdersDomain"), ("ThreadpoolWriteRejected", "OrdersDomain"),
+                       ("downtime", "FlinkApplication"), ("numberOfFailedCheckpoints", "FlinkApplication"),
                        *{("GetRecords.IteratorAgeMilliseconds", f"{s}Stream") for s in ("Customers", "Addresses", "Sales")}}

@@ -4,9 +4,15 @@ import java.lang.reflect.Method;
 
 /**
  * The credentials the sink signs with: the AWS SDK v2's default provider chain where the SDK is on
- * the classpath (in MSF, the application's role), else the standard environment variables.
+ * the classpath (in MSF, the application's role), else the standard environment variables. In the
+ * MSF package the SDK is the one the Kinesis connector shades (msf_package checks it is there).
  */
 final class AwsCredentials {
+    static final String[] PROVIDERS = {
+            "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider",
+            "org.apache.flink.connector.kinesis.sink.shaded.software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider",
+    };
+
     final String accessKey;
     final String secretKey;
     final String sessionToken;  // null for long-term credentials
@@ -19,14 +25,16 @@ final class AwsCredentials {
 
     /** Resolves a source once; `current()` on it is cheap (the SDK caches and refreshes). */
     static Source source() {
-        try {
-            Object provider = Class.forName("software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider")
-                    .getMethod("create").invoke(null);
-            Method resolve = provider.getClass().getMethod("resolveCredentials");
-            return () -> fromSdk(resolve.invoke(provider));
-        } catch (ReflectiveOperationException noSdk) {
-            return AwsCredentials::fromEnvironment;
+        for (String name : PROVIDERS) {
+            try {
+                Object provider = Class.forName(name).getMethod("create").invoke(null);
+                Method resolve = provider.getClass().getMethod("resolveCredentials");
+                return () -> fromSdk(resolve.invoke(provider));
+            } catch (ReflectiveOperationException notThisOne) {
+                // try the next name
+            }
         }
+        return AwsCredentials::fromEnvironment;
     }
 
     interface Source {
