@@ -1,0 +1,237 @@
+"""template.yaml's Flink application: the property groups it passes are a configuration the job
+accepts for MSF, and its role grants each call the job (and MSF for it) makes, on those resources
+only. The template is read with its parameters' defaults (or the ones a test sets), intrinsic
+functions rendered as text: `<Name>` for a resource, `<Name.Attribute>` for Fn::GetAtt."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+
+import pytest
+from cfnlint.decode import cfn_yaml
+
+from flink_app.config import PROPERTIES, build_config
+from tests.lambda_build import ROOT
+
+RUN_OPTIONS = "kinesis.analytics.flink.run.options"
+NO_VALUE = object()
+
+
+class Rendered:
+    """The template under one choice of parameters."""
+
+    def __init__(self, template: dict, **parameters: str):
+        self.template = template
+        self.parameters = {name: str(p.get("Default", "")) for name, p in template["Parameters"].items()} | parameters
+
+    def value(self, node: object) -> object:
+        if isinstance(node, list):
+            return [v for v in (self.value(item) for item in node) if v is not NO_VALUE]
+        if not isinstance(node, dict):
+            return node
+        if len(node) != 1 or not next(iter(node)).startswith(("Fn::", "Ref")):
+            return {k: v for k, v in ((k, self.value(v)) for k, v in node.items()) if v is not NO_VALUE}
+        [(function, argument)] = node.items()
+        if function == "Ref":
+            return {"AWS::NoValue": NO_VALUE}.get(argument) or self.parameters.get(argument, f"<{argument}>")
+        if function == "Fn::GetAtt":  # the shape the job checks, where it checks one
+            name, attribute = argument
+            if attribute == "Arn" and self.template["Resources"][name]["Type"] == "AWS::Kinesis::Stream":
+                return f"arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/<{name}>"
+            if attribute == "FunctionUrl":  # of SAM's FunctionUrlConfig
+                return f"https://<{name}>.lambda-url.<AWS::Region>.on.aws/"
+            return f"<{name}.{attribute}>"
+        if function == "Fn::Sub":
+            return re.sub(r"\$\{([^}]+)\}", lambda m: self._substitute(m.group(1)), argument)
+        if function == "Fn::If":
+            condition, when_true, when_false = argument
+            return self.value(when_true if self.condition(condition) else when_false)
+        if function == "Fn::Join":
+            return argument[0].join(self.value(argument[1]) if not isinstance(argument[1], list)
+                                    else [str(self.value(v)) for v in argument[1]])
+        raise AssertionError(f"no rendering for {function}")
+
+    def _substitute(self, name: str) -> str:
+        if name in self.parameters:
+            return self.parameters[name]
+        if "." in name and not name.startswith("AWS::"):
+            return self.value({"Fn::GetAtt": name.split(".", 1)})
+        return f"<{name}>"
+
+    def condition(self, name: str) -> bool:
+        return self._truth(self.template["Conditions"][name])
+
+    def _truth(self, node: dict) -> bool:
+        [(function, argument)] = node.items()
+        if function == "Fn::Not":
+            return not self._truth(argument[0])
+        if function == "Fn::Equals":
+            left, right = (self.value(a) for a in argument)
+            return str(left) == str(right)
+        raise AssertionError(f"no condition {function}")
+
+    def properties(self, resource: str) -> dict:
+        return self.value(self.template["Resources"][resource]["Properties"])
+
+
+@pytest.fixture(scope="module")
+def template() -> dict:
+    return cfn_yaml.load(str(ROOT / "template.yaml"))
+
+
+def property_groups(rendered: Rendered) -> dict[str, dict[str, str]]:
+    groups = rendered.properties("FlinkApplication")["ApplicationConfiguration"]["EnvironmentProperties"]["PropertyGroups"]
+    return {g["PropertyGroupId"]: {k: str(v) for k, v in g["PropertyMap"].items()} for g in groups}
+
+
+def test_the_property_groups_are_a_configuration_the_job_accepts_for_msf(template):
+    groups = property_groups(Rendered(template))
+    assert set(groups) == set(PROPERTIES) - {"bus"} | {RUN_OPTIONS}
+    config = build_config(groups)
+    assert config.msf and config.bus is None
+    assert config.kinesis.stream_arns == {
+        name: f"arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/<{name.title()}Stream>"
+        for name in ("customers", "addresses", "sales")}
+    assert config.kinesis.region == "<AWS::Region>" and config.kinesis.reader_type == "POLLING"
+    assert config.reference_path == "s3://<LakeBucket>/reference"
+    assert config.curated_path == "s3://<CuratedBucket>"
+    assert config.geocoder.url == "https://<GeocoderFunctionUrl>.lambda-url.<AWS::Region>.on.aws/"
+    assert config.geocoder.sigv4_region == "<AWS::Region>"
+    assert (config.opensearch.url, config.opensearch.sigv4_region) == ("https://<OrdersDomain.DomainEndpoint>", "<AWS::Region>")
+    assert config.checkpoint_interval_ms == 60_000  # the same interval as the application's CheckpointConfiguration
+    checkpoints = Rendered(template).properties("FlinkApplication")["ApplicationConfiguration"][
+        "FlinkApplicationConfiguration"]["CheckpointConfiguration"]
+    assert checkpoints["CheckpointInterval"] == "60000"
+
+
+def test_enhanced_fan_out_names_its_consumer(template):
+    config = build_config(property_groups(Rendered(template, KinesisReaderType="EFO")))
+    assert (config.kinesis.reader_type, config.kinesis.efo_consumer_name) == ("EFO", "dev-streaming-orders")
+
+
+def test_the_curated_table_reads_where_the_job_writes(template):
+    rendered = Rendered(template)
+    curated = build_config(property_groups(rendered)).curated_path
+    table = rendered.properties("OrdersTable")["TableInput"]
+    assert table["StorageDescriptor"]["Location"] == f"{curated}/orders/"
+
+
+# Each call the job makes: (action, resource, condition values it brings), and who makes it.
+def job_calls(rendered: Rendered) -> list[tuple[str, str, dict[str, str]]]:
+    config = build_config(property_groups(rendered))
+    streams = list(config.kinesis.stream_arns.values())
+    lake = "<LakeBucket.Arn>"
+    curated = "<CuratedBucket.Arn>"
+    calls = [("s3:GetObject", "<ArtifactsBucket.Arn>/flink-application/streaming-orders-0123.zip", {}),  # MSF: the code
+             ("s3:GetObjectVersion", "<ArtifactsBucket.Arn>/flink-application/streaming-orders-0123.zip", {}),
+             # flink_app.reference: list the reference folder, read its files
+             ("s3:ListBucket", lake, {"s3:prefix": "reference/items/"}),
+             ("s3:GetObject", f"{lake}/reference/items/items.csv", {}),
+             # the geocoding client, SigV4 for service lambda
+             ("lambda:InvokeFunctionUrl", "<GeocoderFunction.Arn>", {"lambda:FunctionUrlAuthType": "AWS_IAM"}),
+             # the OpenSearch sink (BulkClient: POST {url}/{index}/_bulk)
+             ("es:ESHttpPost", f"<OrdersDomain.Arn>/{config.opensearch.index}/_bulk", {}),
+             # MSF writes the application log to the log stream
+             ("logs:DescribeLogGroups", "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:x", {}),
+             ("logs:DescribeLogStreams", "<FlinkLogGroup.Arn>", {}),
+             ("logs:PutLogEvents", "<FlinkLogGroup.Arn>", {})]
+    for stream in streams:  # the Kinesis source
+        calls += [(f"kinesis:{action}", stream, {})
+                  for action in ("DescribeStreamSummary", "ListShards", "GetShardIterator", "GetRecords")]
+        if config.kinesis.reader_type == "EFO":
+            calls += [(f"kinesis:{action}", stream, {}) for action in ("RegisterStreamConsumer", "DeregisterStreamConsumer")]
+            calls += [(f"kinesis:{action}", f"{stream}/consumer/{config.kinesis.efo_consumer_name}:1", {})
+                      for action in ("DescribeStreamConsumer", "SubscribeToShard")]
+    for prefix in ("orders/dt=2026-11-26/", "dlq/opensearch/"):  # the file sinks (committed on checkpoints)
+        calls.append(("s3:ListBucket", curated, {"s3:prefix": prefix}))
+        calls += [(action, f"{curated}/{prefix}part-0", {}) for action in
+                  ("s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts")]
+    if rendered.condition("FlinkInVpc"):  # MSF attaches the application to the subnets
+        calls += [(f"ec2:{action}", "*", {}) for action in
+                  ("DescribeVpcs", "DescribeSubnets", "DescribeSecurityGroups", "DescribeDhcpOptions", "DescribeNetworkInterfaces")]
+        calls += [("ec2:CreateNetworkInterface", "arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:subnet/subnet-1", {}),
+                  ("ec2:CreateNetworkInterface", "arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:security-group/sg-1", {}),
+                  *[(f"ec2:{action}", "arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/eni-1", {})
+                    for action in ("CreateNetworkInterface", "CreateNetworkInterfacePermission", "DeleteNetworkInterface")]]
+    return calls
+
+
+def grants(statement: dict, action: str, resource: str, context: dict[str, str]) -> bool:
+    actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+    resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+    if action not in actions or not any(fnmatch.fnmatchcase(resource, pattern) for pattern in resources):
+        return False
+    for operator, tests in statement.get("Condition", {}).items():
+        for key, expected in tests.items():
+            allowed = expected if isinstance(expected, list) else [expected]
+            match = fnmatch.fnmatchcase if operator == "StringLike" else str.__eq__
+            if key not in context or not any(match(context[key], value) for value in allowed):
+                return False
+    return True
+
+
+@pytest.mark.parametrize("parameters", [{}, {"KinesisReaderType": "EFO"},
+                                        {"VpcSubnetIds": "subnet-1", "VpcSecurityGroupIds": "sg-1"}],
+                         ids=["defaults", "enhanced-fan-out", "in-a-vpc"])
+def test_the_role_grants_each_call_of_the_job_and_nothing_else(template, parameters):
+    rendered = Rendered(template, **parameters)
+    role = rendered.properties("FlinkApplicationRole")
+    [policy] = role["Policies"]
+    statements = policy["PolicyDocument"]["Statement"]
+    calls = job_calls(rendered)
+    for action, resource, context in calls:
+        assert any(grants(s, action, resource, context) for s in statements), (action, resource)
+    for statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        for action in actions:  # every action granted is one the job makes, on one of the statement's resources
+            assert any(a == action and grants(statement, a, r, c) for a, r, c in calls), (statement["Sid"], action)
+        if statement["Resource"] == "*":  # only where the service has no resource-level permissions
+            assert all(a.startswith("ec2:Describe") for a in actions), statement["Sid"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "kinesisanalytics.amazonaws.com"}
+
+
+def test_the_opensearch_writer_role_is_the_applications(template):
+    bootstrap = Rendered(template).properties("OpenSearchBootstrap")
+    assert bootstrap["WriterRoles"] == ["<FlinkApplicationRole.Arn>"]
+
+
+def test_the_application_reads_the_package_the_publisher_writes(template):
+    rendered = Rendered(template)
+    code = rendered.properties("FlinkApplication")["ApplicationConfiguration"]["ApplicationCodeConfiguration"]
+    assert code["CodeContent"]["S3ContentLocation"] == {"BucketARN": "<ArtifactsBucket.Arn>",
+                                                        "FileKey": "<FlinkApplicationCode.FileKey>"}
+    publisher = rendered.properties("FlinkApplicationCode")
+    assert publisher["Bucket"] == "<ArtifactsBucket>"
+    written = f"<ArtifactsBucket.Arn>/{publisher['Prefix']}streaming-orders-0123.zip"
+    [statement] = rendered.properties("FlinkApplicationPublisher")["Policies"][0]["Statement"]
+    assert grants(statement, "s3:PutObject", written, {}) and grants(statement, "s3:DeleteObject", written, {})
+    assert rendered.properties("FlinkApplication")["RuntimeEnvironment"] == "FLINK-2_2"
+    assert json.dumps(rendered.properties("FlinkApplicationLogging")).count("<FlinkLogGroup>") == 1
+
+
+def test_the_role_reaches_nothing_next_to_what_the_job_uses(template):
+    """Calls the job never makes, on resources beside its own: a broadened grant would allow one."""
+    rendered = Rendered(template, KinesisReaderType="EFO")
+    [policy] = rendered.properties("FlinkApplicationRole")["Policies"]
+    other_stream = "arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/other"
+    beside = [("es:ESHttpPost", "<OrdersDomain.Arn>/orders/_doc/1", {}),
+              ("es:ESHttpPost", "<OrdersDomain.Arn>/_plugins/_security/api/rolesmapping/all_access", {}),
+              ("es:ESHttpPut", "<OrdersDomain.Arn>/orders-write/_bulk", {}),
+              ("s3:PutObject", "<CuratedBucket.Arn>/elsewhere/x", {}),
+              ("s3:ListBucket", "<CuratedBucket.Arn>", {"s3:prefix": "elsewhere/"}),
+              ("s3:PutObject", "<LakeBucket.Arn>/reference/items/items.csv", {}),
+              ("s3:GetObject", "<LakeBucket.Arn>/raw/customers.json", {}),
+              ("s3:ListBucket", "<LakeBucket.Arn>", {"s3:prefix": "raw/"}),
+              ("s3:GetObject", "<ArtifactsBucket.Arn>/other/x.zip", {}),
+              ("s3:PutObject", "<ArtifactsBucket.Arn>/flink-application/x.zip", {}),
+              ("kinesis:GetRecords", other_stream, {}),
+              ("kinesis:SubscribeToShard", f"{other_stream}/consumer/x:1", {}),
+              ("kinesis:PutRecords", "arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/<SalesStream>", {}),
+              ("lambda:InvokeFunctionUrl", "<GeocoderFunction.Arn>", {"lambda:FunctionUrlAuthType": "NONE"}),
+              ("lambda:InvokeFunctionUrl", "<BootstrapFunction.Arn>", {"lambda:FunctionUrlAuthType": "AWS_IAM"}),
+              ("lambda:InvokeFunction", "<GeocoderFunction.Arn>", {}),
+              ("logs:PutLogEvents", "<GeocoderLogGroup.Arn>", {})]
+    for action, resource, context in beside:
+        assert not any(grants(s, action, resource, context) for s in policy["PolicyDocument"]["Statement"]), (action, resource)

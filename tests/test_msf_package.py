@@ -1,0 +1,200 @@
+"""The MSF application package (msf_package): its layout, the single jar, the checks on the
+connector jars (served by a fake Maven repository: Maven Central cannot be reached from here; the
+Python dependencies come from PyPI for real), and the function that publishes it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from importlib.metadata import distribution
+from pathlib import Path
+
+import boto3
+import pytest
+from cfnlint.decode import cfn_yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from msf_package.build import HELPER_JAR, JARFILE, PackageError, build_package
+from msf_package.maven import ChecksumError, LockedJar, fetch, pin, read_lock
+from msf_package.uber_jar import ConflictingClass, merge
+from tests.fake_maven import CONNECTOR_FACTORY, FACTORY_SERVICE, FakeMaven, connector_jar
+from tests.http_stub import HttpStub
+from tests.lambda_build import ROOT, lambda_runtime
+
+MSF_PYTHON = {"python_version": "3.12", "python_full_version": "3.12.0", "sys_platform": "linux",
+              "platform_system": "Linux", "platform_machine": "x86_64", "implementation_name": "cpython",
+              "platform_python_implementation": "CPython", "os_name": "posix", "extra": ""}
+
+
+@pytest.fixture(scope="module")
+def maven():
+    repository = FakeMaven()
+    yield repository
+    repository.close()
+
+
+@pytest.fixture(scope="module")
+def package(maven, tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("msf")
+    return build_package(work / "app.zip", maven.url, work / "jars")
+
+
+def requirement_pins() -> dict[str, str]:
+    lines = (ROOT / "msf_package" / "requirements.txt").read_text().splitlines()
+    return dict(line.split("==") for line in lines if line and not line.startswith("#"))
+
+
+def test_the_zip_holds_the_entry_point_the_job_and_one_jar_where_the_run_options_say(package):
+    template = cfn_yaml.load(str(ROOT / "template.yaml"))
+    groups = template["Resources"]["FlinkApplication"]["Properties"]["ApplicationConfiguration"][
+        "EnvironmentProperties"]["PropertyGroups"]
+    [run_options] = [g["PropertyMap"] for g in groups if g["PropertyGroupId"] == "kinesis.analytics.flink.run.options"]
+    names = set(zipfile.ZipFile(package).namelist())
+    assert {run_options["python"], run_options["jarfile"]} <= names
+    job = {f"{run_options['pyFiles']}{p.relative_to(ROOT).as_posix()}" for p in (ROOT / "flink_app").rglob("*.py")}
+    assert {n for n in names if n.startswith(f"{run_options['pyFiles']}flink_app/")} == job
+    assert not any(n.endswith((".java", ".pyc")) or "/bin/" in n for n in names)
+
+
+def test_the_dependencies_are_the_pinned_ones_built_for_msfs_python(package):
+    names = zipfile.ZipFile(package).namelist()
+    installed = {m.group(1).lower(): m.group(2) for n in names
+                 if (m := re.fullmatch(r"python/([\w.]+)-([\w.]+)\.dist-info/METADATA", n))}
+    assert installed == {canonicalize_name(k).replace("-", "_"): v for k, v in requirement_pins().items()}
+    extensions = [n for n in names if n.endswith(".so")]
+    assert extensions and all("cpython-312-x86_64-linux-gnu" in n for n in extensions)
+
+
+def test_the_pinned_dependencies_are_what_the_job_needs_beyond_pyflink():
+    """The closure of the job's dependencies, minus PyFlink's own (the MSF runtime has those), at the
+    versions the tests run with."""
+    def closure(names: list[str]) -> dict[str, str]:
+        found, todo = {}, list(names)
+        while todo:
+            name = canonicalize_name(todo.pop())
+            if name not in found:
+                dist = distribution(name)
+                found[name] = dist.version
+                todo += [r.name for r in map(Requirement, dist.requires or []) if not r.marker or r.marker.evaluate(MSF_PYTHON)]
+        return found
+
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    job = re.search(r"^job = \[(.*?)\]", pyproject, re.S | re.M).group(1)
+    direct = [Requirement(r).name for r in re.findall(r'"([^"]+)"', job)]
+    pyflink = closure(["apache-flink"])
+    needed = {name: version for name, version in closure(direct).items() if name not in pyflink}
+    assert {canonicalize_name(k): v for k, v in requirement_pins().items()} == needed
+
+
+def test_one_jar_holds_the_helper_and_the_connectors_with_their_services_merged(package):
+    with zipfile.ZipFile(package) as archive, zipfile.ZipFile(archive.open(JARFILE)) as jar:
+        names = jar.namelist()
+        services = jar.read(FACTORY_SERVICE).decode().split()
+        assert names[0] == "META-INF/MANIFEST.MF"
+    with zipfile.ZipFile(HELPER_JAR) as helper:
+        helper_classes = {n for n in helper.namelist() if n.endswith(".class")}
+    assert helper_classes and helper_classes <= set(names)
+    assert services == ["streamingorders.flink.OpenSearchSinkFactory", CONNECTOR_FACTORY]
+    assert not any(n.endswith(".SF") for n in names)
+
+
+def test_the_same_sources_give_the_same_package(package, maven, tmp_path):
+    again = build_package(tmp_path / "again.zip", maven.url, tmp_path / "jars")
+    assert hashlib.sha256(again.read_bytes()).digest() == hashlib.sha256(package.read_bytes()).digest()
+
+
+def test_a_jar_that_does_not_match_the_published_checksum_is_refused(tmp_path):
+    repository = FakeMaven(published_sha1="0" * 40)
+    try:
+        with pytest.raises(ChecksumError, match="SHA-1"):
+            build_package(tmp_path / "app.zip", repository.url, tmp_path / "jars")
+    finally:
+        repository.close()
+    assert not (tmp_path / "app.zip").exists()
+
+
+def test_a_pinned_jar_must_have_the_pinned_bytes(maven, tmp_path):
+    [locked] = read_lock()[1]
+    with pytest.raises(ChecksumError, match="pinned"):
+        fetch(LockedJar(locked.coordinates, "0" * 64), maven.url, tmp_path)
+    assert fetch(LockedJar(locked.coordinates, hashlib.sha256(maven.jar).hexdigest()), maven.url, tmp_path).is_file()
+
+
+def test_pin_records_the_checked_jars_sha256(maven, tmp_path):
+    lock = tmp_path / "jars.lock.json"
+    shutil.copy(ROOT / "msf_package" / "jars.lock.json", lock)
+    [locked] = read_lock(lock)[1]
+    assert pin(tmp_path / "jars", maven.url, lock) == [locked.coordinates]
+    assert read_lock(lock)[1] == [LockedJar(locked.coordinates, hashlib.sha256(maven.jar).hexdigest())]
+    assert pin(tmp_path / "jars", maven.url, lock) == []
+
+
+def test_a_connector_without_the_credentials_provider_the_sink_looks_for_is_refused(tmp_path):
+    repository = FakeMaven(jar=connector_jar(provider="elsewhere/DefaultCredentialsProvider.class"))
+    try:
+        with pytest.raises(PackageError, match="credentials providers"):
+            build_package(tmp_path / "app.zip", repository.url, tmp_path / "jars")
+    finally:
+        repository.close()
+
+
+def test_two_different_classes_under_one_name_cannot_be_merged(tmp_path):
+    for name, content in (("a.jar", b"\x01"), ("b.jar", b"\x02")):
+        with zipfile.ZipFile(tmp_path / name, "w") as jar:
+            jar.writestr("x/Same.class", content)
+    with pytest.raises(ConflictingClass, match="x/Same.class"):
+        merge([tmp_path / "a.jar", tmp_path / "b.jar"], tmp_path / "merged.jar")
+
+
+def test_the_entry_point_runs_the_packaged_job(package, tmp_path):
+    """main.py finds flink_app under python/ (the dependencies are left out: they are built for
+    Python 3.12, and this venv provides them)."""
+    with zipfile.ZipFile(package) as archive:
+        archive.extractall(tmp_path, [n for n in archive.namelist() if n == "main.py" or n.startswith("python/flink_app/")])
+    result = subprocess.run([sys.executable, tmp_path / "main.py", "--help"], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "--bus" in result.stdout and "--geocoder-url" in result.stdout
+
+
+def test_the_built_publisher_puts_the_package_in_the_bucket_and_removes_it_on_delete(sam_build, moto_url, tmp_path):
+    built = sam_build / "FlinkApplicationPublisher"
+    package = built / "flink-application.zip"
+    assert JARFILE in zipfile.ZipFile(package).namelist()
+    s3 = boto3.client("s3", endpoint_url=moto_url)
+    s3.create_bucket(Bucket="artifacts")
+    cloudformation = HttpStub(lambda *request: (200, {}))
+    runtime = lambda_runtime(tmp_path)
+
+    def send(request_type: str, physical_id: str | None = None) -> dict:
+        event = {"RequestType": request_type, "ResponseURL": cloudformation.url, "StackId": "stack", "RequestId": "1",
+                 "LogicalResourceId": "FlinkApplicationCode", "PhysicalResourceId": physical_id,
+                 "ResourceProperties": {"Bucket": "artifacts", "Prefix": "flink-application/", "CodeVersion": "1"}}
+        script = (f"import sys, json; sys.path[:0] = [{str(built)!r}, {str(runtime)!r}]\n"
+                  "from msf_package.publisher import handler\n"
+                  f"handler(json.loads({json.dumps(event)!r}), None)")
+        result = subprocess.run([sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True, timeout=120,
+                                env={"AWS_ENDPOINT_URL_S3": moto_url, "AWS_ACCESS_KEY_ID": "testing",
+                                     "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"})
+        assert result.returncode == 0, result.stderr
+        response = cloudformation.requests[-1][3]
+        assert response["Status"] == "SUCCESS", response["Reason"]
+        return response
+
+    try:
+        created = send("Create")
+        key = created["Data"]["FileKey"]
+        assert created["PhysicalResourceId"] == f"s3://artifacts/{key}"
+        assert key == f"flink-application/streaming-orders-{hashlib.sha256(package.read_bytes()).hexdigest()[:20]}.zip"
+        assert s3.get_object(Bucket="artifacts", Key=key)["Body"].read() == package.read_bytes()
+        assert send("Update", created["PhysicalResourceId"])["PhysicalResourceId"] == created["PhysicalResourceId"]
+        send("Delete", created["PhysicalResourceId"])
+        assert s3.list_objects_v2(Bucket="artifacts").get("KeyCount") == 0
+    finally:
+        cloudformation.close()
