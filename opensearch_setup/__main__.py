@@ -43,8 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.auth == "basic" and not (auth.username and auth.password):
         print("opensearch_setup: --auth basic needs OPENSEARCH_USERNAME and OPENSEARCH_PASSWORD", file=sys.stderr)
         return 2
-    parameters = Parameters(args.shards, args.replicas, args.retention_days,
-                            {role: tuple(getattr(args, role)) for role in ROLES}, args.security)
+    parameters = Parameters(shards=args.shards, replicas=args.replicas, retention_days=args.retention_days,
+                            backend_roles={role: tuple(getattr(args, role)) for role in ROLES}, security=args.security)
     try:
         dashboards = JsonHttp(args.dashboards_url, auth) if args.dashboards_url else None
         changes = bootstrap(JsonHttp(args.url, auth), dashboards, parameters)

@@ -23,11 +23,21 @@ ROLES = ("orders_analyst", "orders_writer", "orders_admin")
 
 
 @dataclass(frozen=True)
+class InternalUser:
+    """A user of the security plugin's own database: how people sign in to Dashboards with a
+    password (the domain's IAM principals cannot use a browser)."""
+    name: str
+    password: str
+    role: str  # one of ROLES
+
+
+@dataclass(frozen=True)
 class Parameters:
     shards: int = 1
     replicas: int = 1
     retention_days: int = 30
     backend_roles: dict[str, tuple[str, ...]] | None = None  # role -> IAM role ARNs (or other backend roles)
+    users: tuple[InternalUser, ...] = ()
     security: bool = True  # the cluster has the security plugin (fine-grained access control)
 
 
@@ -105,9 +115,18 @@ def _roles(cluster: JsonHttp, parameters: Parameters) -> list[str]:
     changes = []
     for name, body in _artefact("security/roles.json").items():
         changes += _put_if_different(cluster, f"/_plugins/_security/api/roles/{name}", name, body, "role")
-    for name, backend_roles in (parameters.backend_roles or {}).items():
-        if backend_roles:  # a role given no principals keeps whatever mapping it has
-            body = {"backend_roles": list(backend_roles)}
+    for user in parameters.users:
+        if user.role not in ROLES:
+            raise ValueError(f"internal user {user.name}: unknown role {user.role!r} (one of {', '.join(ROLES)})")
+        path = f"/_plugins/_security/api/internalusers/{quote(user.name)}"
+        if cluster.get(path) is None:  # an existing user keeps the password it has (it may have been changed)
+            cluster.send("PUT", path, {"password": user.password, "description": f"signs in as {user.role}"})
+            changes.append(f"created internal user {user.name}")
+    for name in ROLES:
+        backend_roles = (parameters.backend_roles or {}).get(name, ())
+        users = [user.name for user in parameters.users if user.role == name]
+        if backend_roles or users:  # a role given no principals keeps whatever mapping it has
+            body = {"backend_roles": list(backend_roles), "users": users}
             changes += _put_if_different(cluster, f"/_plugins/_security/api/rolesmapping/{name}", name, body,
                                          "role mapping")
     return changes

@@ -4,15 +4,20 @@ leaves the cluster as it is (the orders stay with the domain). Every outcome is 
 CloudFormation (cfn_response).
 
 ResourceProperties: Endpoint (https://...), Region, and optionally DashboardsEndpoint, Shards,
-Replicas, RetentionDays, AnalystRoles, WriterRoles, AdminRoles (lists of IAM role ARNs), Auth
-(sigv4 | none; none for a cluster without auth)."""
+Replicas, RetentionDays, AnalystRoles, WriterRoles, AdminRoles (lists of IAM role ARNs),
+DashboardsUsers (a list of {Secret, Role}: a Secrets Manager secret holding {"username",
+"password"} of an internal user to create, and the role it signs in as), Auth (sigv4 | none; none
+for a cluster without auth)."""
 
 from __future__ import annotations
 
+import json
 import logging
 
+import boto3
+
 from cfn_response import handle
-from opensearch_setup.bootstrap import ROLES, Parameters, bootstrap
+from opensearch_setup.bootstrap import ROLES, InternalUser, Parameters, bootstrap
 from opensearch_setup.http import Auth, JsonHttp
 
 LOG = logging.getLogger(__name__)
@@ -36,8 +41,16 @@ def apply(properties: dict) -> list[str]:
     parameters = Parameters(shards=int(properties.get("Shards", 1)), replicas=int(properties.get("Replicas", 1)),
                             retention_days=int(properties.get("RetentionDays", 30)),
                             backend_roles={role: tuple(arn for arn in properties.get(ROLE_PROPERTIES[role], []) if arn)
-                                           for role in ROLES})
+                                           for role in ROLES},
+                            users=tuple(_internal_user(user, properties["Region"])
+                                        for user in properties.get("DashboardsUsers", [])))
     dashboards = properties.get("DashboardsEndpoint")
     return bootstrap(JsonHttp(properties["Endpoint"], auth), JsonHttp(dashboards, auth) if dashboards else None,
                      parameters)
 
+
+
+def _internal_user(user: dict, region: str) -> InternalUser:
+    secret = json.loads(boto3.client("secretsmanager", region_name=region)
+                        .get_secret_value(SecretId=user["Secret"])["SecretString"])
+    return InternalUser(secret["username"], secret["password"], user["Role"])

@@ -37,6 +37,7 @@ class FakeOpenSearch(LocalServer):
         self.indices: dict[str, dict] = {}  # index -> {"aliases": {...}}
         self.roles: dict[str, dict] = {}
         self.role_mappings: dict[str, dict] = {}
+        self.internal_users: dict[str, dict] = {}  # name -> what was PUT (the password included)
         self.saved_objects: dict[tuple[str, str], dict] = {}
         self.writes: list[tuple[str, str]] = []  # (method, path) of every request that changed something
         self.documents: dict[str, dict[str, dict]] = {}  # index -> _id -> document
@@ -77,6 +78,7 @@ class FakeOpenSearch(LocalServer):
             (r"/_alias/([^/]+)", self._alias),
             (r"/_plugins/_security/api/roles/([^/]+)", lambda *a: self._security(self.roles, *a)),
             (r"/_plugins/_security/api/rolesmapping/([^/]+)", lambda *a: self._security(self.role_mappings, *a)),
+            (r"/_plugins/_security/api/internalusers/([^/]+)", self._internal_user),
             (r"/api/saved_objects/_import", self._import),
             (r"/api/saved_objects/([^/]+)/([^/]+)", self._saved_object),
             (r"/([^/_][^/]*)/_bulk", self._bulk),
@@ -216,6 +218,18 @@ class FakeOpenSearch(LocalServer):
         if name not in store:
             return 404, {"status": "NOT_FOUND", "message": f"Resource '{name}' not found."}
         return 200, {name: store[name]}
+
+    def _internal_user(self, method, query, raw, headers, name):
+        """As the security API answers: a GET shows no password, only an empty hash."""
+        if method == "PUT":
+            body = json.loads(raw)
+            if len(body.get("password", "")) < 8:
+                return 400, {"status": "error", "reason": "Password is too short"}
+            return self._security(self.internal_users, method, query, raw, headers, name)
+        status, answer = self._security(self.internal_users, method, query, raw, headers, name)
+        if status == 200:
+            answer = {name: {"hash": "", "backend_roles": [], "attributes": {}, "description": answer[name]["description"]}}
+        return status, answer
 
     def _saved_object(self, method, query, raw, headers, kind, object_id):
         found = self.saved_objects.get((kind, object_id))

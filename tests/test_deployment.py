@@ -76,11 +76,24 @@ def test_the_bootstrap_role_may_make_its_http_calls_on_the_orders_domain_only(te
 def test_the_domain_has_fine_grained_access_control_with_the_bootstrap_as_master(template):
     domain = template["Resources"]["OrdersDomain"]["Properties"]
     security = domain["AdvancedSecurityOptions"]
-    assert security["Enabled"] and not security["InternalUserDatabaseEnabled"]
+    assert security["Enabled"] and security["InternalUserDatabaseEnabled"]  # the Dashboards users
     assert security["MasterUserOptions"]["MasterUserARN"] == {"Fn::GetAtt": ["BootstrapFunctionRole", "Arn"]}
     assert domain["EncryptionAtRestOptions"]["Enabled"] and domain["NodeToNodeEncryptionOptions"]["Enabled"]
     assert domain["DomainEndpointOptions"]["EnforceHTTPS"]
     assert template["Resources"]["BootstrapFunction"]["Properties"]["Role"] == {"Fn::GetAtt": ["BootstrapFunctionRole", "Arn"]}
+
+
+def test_dashboards_users_are_created_from_generated_secrets_the_bootstrap_alone_reads(template):
+    bootstrap = template["Resources"]["OpenSearchBootstrap"]["Properties"]
+    users = {user["Secret"]["Ref"]: user["Role"] for user in bootstrap["DashboardsUsers"]}
+    assert users == {"DashboardsAdminSecret": "orders_admin", "DashboardsAnalystSecret": "orders_analyst"}
+    for secret in users:
+        generated = template["Resources"][secret]["Properties"]["GenerateSecretString"]
+        assert generated["GenerateStringKey"] == "password" and generated["PasswordLength"] >= 16
+        assert json.loads(generated["SecretStringTemplate"])["username"] in ("orders-admin", "orders-analyst")
+    [policy] = template["Resources"]["BootstrapFunctionRole"]["Properties"]["Policies"]
+    [reads] = [s for s in policy["PolicyDocument"]["Statement"] if s["Action"] == "secretsmanager:GetSecretValue"]
+    assert sorted(r["Ref"] for r in reads["Resource"]) == sorted(users)
 
 
 def test_streams_are_encrypted_and_named_for_the_job(template):

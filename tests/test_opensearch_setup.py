@@ -5,6 +5,7 @@ and OPENSEARCH_SECURITY=false for a cluster without the security plugin)."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -134,6 +135,37 @@ def test_the_custom_resource_bootstraps_on_create_and_reports_success(cloudforma
     assert updated["Status"] == "SUCCESS" and updated["Data"]["Changes"] == 0
     assert fake.templates["orders"]["template"]["settings"]["number_of_replicas"] == 0
     assert fake.role_mappings["orders_writer"]["backend_roles"] == [WRITER_ARN]
+
+
+def test_dashboards_users_come_from_their_secrets_and_sign_in_as_their_roles(cloudformation, moto_url, monkeypatch):
+    import boto3
+
+    from opensearch_setup.custom_resource import handler
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto_url)
+    secrets = boto3.client("secretsmanager", region_name="eu-west-1", endpoint_url=moto_url)
+    users = []
+    for name, role in (("orders-admin", "orders_admin"), ("orders-analyst", "orders_analyst")):
+        arn = secrets.create_secret(Name=f"test-{name}", SecretString=json.dumps(
+            {"username": name, "password": f"S3cret-{name}-Pw"}))["ARN"]
+        users.append({"Secret": arn, "Role": role})
+    event = custom_resource_event("Create", cloudformation.url + "/response", "")
+    fake = FakeOpenSearch()
+    try:
+        event["ResourceProperties"] |= {"Endpoint": fake.url, "DashboardsUsers": users}
+        handler(event, None)
+        fake.internal_users["orders-admin"]["password"] = "changed-by-its-owner"
+        handler(event | {"RequestType": "Update"}, None)
+    finally:
+        fake.close()
+    [created, updated] = [request[3] for request in cloudformation.requests]
+    assert created["Status"] == "SUCCESS" and updated["Status"] == "SUCCESS" and updated["Data"]["Changes"] == 0
+    assert fake.internal_users["orders-analyst"]["password"] == "S3cret-orders-analyst-Pw"
+    assert fake.internal_users["orders-admin"]["password"] == "changed-by-its-owner"  # not reset by a deployment
+    assert fake.role_mappings["orders_admin"]["users"] == ["orders-admin"]
+    assert fake.role_mappings["orders_analyst"] == {**fake.role_mappings["orders_analyst"],
+                                                    "users": ["orders-analyst"], "backend_roles": []}
+    assert fake.role_mappings["orders_writer"]["users"] == []
 
 
 def test_a_failing_custom_resource_reports_the_reason_instead_of_hanging(cloudformation):
