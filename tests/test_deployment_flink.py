@@ -235,3 +235,15 @@ def test_the_role_reaches_nothing_next_to_what_the_job_uses(template):
               ("logs:PutLogEvents", "<GeocoderLogGroup.Arn>", {})]
     for action, resource, context in beside:
         assert not any(grants(s, action, resource, context) for s in policy["PolicyDocument"]["Statement"]), (action, resource)
+
+
+def test_the_starter_may_start_this_application_only(template):
+    rendered = Rendered(template)
+    name = rendered.properties("FlinkApplication")["ApplicationName"]
+    application = f"arn:<AWS::Partition>:kinesisanalytics:<AWS::Region>:<AWS::AccountId>:application/{name}"
+    [statement] = rendered.properties("FlinkApplicationStarter")["Policies"][0]["Statement"]
+    assert sorted(statement["Action"]) == ["kinesisanalytics:DescribeApplication", "kinesisanalytics:StartApplication"]
+    assert statement["Resource"] == application
+    assert rendered.properties("FlinkApplicationStart")["ApplicationName"] == "<FlinkApplication>"
+    assert template["Resources"]["FlinkApplicationStart"]["Condition"] == "StartTheApplication"
+    assert not Rendered(template, StartFlinkApplication="false").condition("StartTheApplication")

@@ -198,3 +198,30 @@ def test_the_built_publisher_puts_the_package_in_the_bucket_and_removes_it_on_de
         assert s3.list_objects_v2(Bucket="artifacts").get("KeyCount") == 0
     finally:
         cloudformation.close()
+
+
+@pytest.mark.parametrize(("request_type", "status", "started"),
+                         [("Create", "READY", True), ("Create", "RUNNING", False), ("Update", "READY", False)])
+def test_the_starter_starts_a_new_application_once(request_type, status, started, monkeypatch):
+    """Against a stand-in for the MSF API (moto has no StartApplication): JSON over HTTP, the
+    operation in the X-Amz-Target header, as botocore sends it."""
+    from msf_package.starter import handler
+
+    def msf(method, path, query, body):
+        return 200, {"ApplicationDetail": {"ApplicationName": body["ApplicationName"], "ApplicationStatus": status}}
+
+    api, cloudformation = HttpStub(msf), HttpStub(lambda *request: (200, {}))
+    monkeypatch.setenv("AWS_ENDPOINT_URL_KINESIS_ANALYTICS_V2", api.url)
+    event = {"RequestType": request_type, "ResponseURL": cloudformation.url, "StackId": "stack", "RequestId": "1",
+             "LogicalResourceId": "FlinkApplicationStart", "PhysicalResourceId": "start-dev-streaming-orders",
+             "ResourceProperties": {"ApplicationName": "dev-streaming-orders"}}
+    try:
+        handler(event, None)
+    finally:
+        api.close()
+        cloudformation.close()
+    operations = [(headers["X-Amz-Target"].split(".")[1], body) for headers, (_, _, _, body) in zip(api.headers, api.requests)]
+    start = ("StartApplication", {"ApplicationName": "dev-streaming-orders",
+                                  "RunConfiguration": {"FlinkRunConfiguration": {"AllowNonRestoredState": False}}})
+    assert (start in operations) == started
+    assert cloudformation.requests[-1][3]["Status"] == "SUCCESS"
