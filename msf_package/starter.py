@@ -1,7 +1,8 @@
 """The custom resource `FlinkApplicationStart`: CloudFormation creates an MSF application without
-running it; this starts it once, when the stack creates it, reading the streams from the position
-the `kinesis` property group gives. Later deployments leave the run state alone: MSF applies an
-update to a running application itself (snapshot, restart), and a stopped one stays stopped.
+running it; this starts it once, when the resource is created (a deployment that turns the
+template's StartFlinkApplication to true, or a new stack with it true). Later deployments leave the
+run state alone: MSF applies an update to a running application itself (snapshot, restart), and a
+stopped one stays stopped.
 
 ResourceProperties: ApplicationName."""
 

@@ -246,4 +246,5 @@ def test_the_starter_may_start_this_application_only(template):
     assert statement["Resource"] == application
     assert rendered.properties("FlinkApplicationStart")["ApplicationName"] == "<FlinkApplication>"
     assert template["Resources"]["FlinkApplicationStart"]["Condition"] == "StartTheApplication"
-    assert not Rendered(template, StartFlinkApplication="false").condition("StartTheApplication")
+    assert Rendered(template, StartFlinkApplication="true").condition("StartTheApplication")
+    assert not rendered.condition("StartTheApplication")  # by default: the reference data must be there first
