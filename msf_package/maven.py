@@ -51,9 +51,9 @@ def fetch(jar: LockedJar, repository: str, cache: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         data = _download(jar.url(repository))
         published = _download(jar.url(repository) + ".sha1").decode().split()[0].strip().lower()
-        if hashlib.sha1(data).hexdigest() != published:  # noqa: S324 (the checksum Maven repositories publish)
-            raise ChecksumError(f"{jar.coordinates}: SHA-1 {hashlib.sha1(data).hexdigest()} differs from the "  # noqa: S324
-                                f"repository's {published}")
+        actual = hashlib.sha1(data).hexdigest()  # noqa: S324 (the checksum Maven repositories publish)
+        if actual != published:
+            raise ChecksumError(f"{jar.coordinates}: SHA-1 {actual} differs from the repository's {published}")
         partial = path.with_suffix(".part")
         partial.write_bytes(data)
         partial.rename(path)

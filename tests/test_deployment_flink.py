@@ -48,9 +48,9 @@ class Rendered:
         if function == "Fn::If":
             condition, when_true, when_false = argument
             return self.value(when_true if self.condition(condition) else when_false)
-        if function == "Fn::Join":
-            return argument[0].join(self.value(argument[1]) if not isinstance(argument[1], list)
-                                    else [str(self.value(v)) for v in argument[1]])
+        if function == "Fn::Join":  # a list, or a CommaDelimitedList parameter (its text)
+            items = self.value(argument[1])
+            return argument[0].join(items.split(",") if isinstance(items, str) else map(str, items))
         raise AssertionError(f"no rendering for {function}")
 
     def _substitute(self, name: str) -> str:
