@@ -40,6 +40,14 @@ def first_deliveries(lines: DataStream, order_id_position: int, item_id_position
     return DataStream(helper().FirstDelivery.of(lines._j_data_stream, order_id_position, item_id_position, window_ms))
 
 
+def as_of_join(rows: DataStream, row_key: str, versions: DataStream, version_key: str, name: str,
+               ttl_ms: int) -> DataStream:
+    """Each row with the version of its `row_key` as of its `event_ms` (CONTRACT.md §4), the
+    version's fields appended as `name_field`; `ttl_ms` > 0 forgets keys not updated for that long."""
+    return DataStream(helper().AsOfJoin.of(rows._j_data_stream, row_key, versions._j_data_stream, version_key, name,
+                                           ttl_ms))
+
+
 def partition_by_field(rows: DataStream, position: int) -> DataStream:
     """Every row with the same value at `position` to the same task (no keyed state)."""
     return DataStream(helper().ByField.partition(rows._j_data_stream, position))

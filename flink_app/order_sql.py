@@ -64,20 +64,20 @@ def dead_letter_sink_ddl(path: str) -> str:
 )"""
 
 
-def _cast(alias: str, name: str, kind: str) -> str:
-    column = f"{alias}.`{name}`"
+def _cast(column: str, name: str, kind: str) -> str:
     return f"CAST({column} AS {_sql_type(name, kind)})" if kind == "decimal" else column
 
 
 def _customer(customer: str, address: str) -> str:
-    """The customer version with its address version nested, or NULL when there is none."""
-    address_fields = ", ".join(_cast(address, n, k) for n, k in FIELDS["addresses"].items())
-    location = (f"CASE WHEN {address}.location_lat IS NULL THEN CAST(NULL AS {LOCATION_TYPE}) "
-                f"ELSE ROW({address}.location_lat, {address}.location_lon) END")
-    geocode = f"ROW({address}.geocode_status, {address}.geocode_precision, {address}.geocode_provider)"
-    nested_address = f"CASE WHEN {address}.address_id IS NULL THEN NULL ELSE ROW({address_fields}, {location}, {geocode}) END"
-    customer_fields = ", ".join(f"{customer}.`{n}`" for n in FIELDS["customers"])
-    return f"CASE WHEN {customer}.customer_id IS NULL THEN NULL ELSE ROW({customer_fields}, {nested_address}) END"
+    """The customer version with its address version nested, or NULL when there is none; `customer`
+    and `address` are the prefixes of the joined versions' columns."""
+    address_fields = ", ".join(_cast(f"s.`{address}_{n}`", n, k) for n, k in FIELDS["addresses"].items())
+    location = (f"CASE WHEN s.{address}_location_lat IS NULL THEN CAST(NULL AS {LOCATION_TYPE}) "
+                f"ELSE ROW(s.{address}_location_lat, s.{address}_location_lon) END")
+    geocode = f"ROW(s.{address}_geocode_status, s.{address}_geocode_precision, s.{address}_geocode_provider)"
+    nested_address = f"CASE WHEN s.{address}_address_id IS NULL THEN NULL ELSE ROW({address_fields}, {location}, {geocode}) END"
+    customer_fields = ", ".join(f"s.`{customer}_{n}`" for n in FIELDS["customers"])
+    return f"CASE WHEN s.{customer}_customer_id IS NULL THEN NULL ELSE ROW({customer_fields}, {nested_address}) END"
 
 
 def _reference(prefix: str, fields: tuple[str, ...], key: str) -> str:
@@ -109,7 +109,7 @@ def _options(options: dict[str, str]) -> str:
 def orders_query() -> str:
     """One document per (deduplicated) sale line, its customers and addresses as of the sale, with
     `dt`, its partition."""
-    sale_fields = ",\n  ".join(f"{_cast('s', n, k)} AS `{n}`" for n, k in FIELDS["sales"].items())
+    sale_fields = ",\n  ".join(f"{_cast(f's.`{n}`', n, k)} AS `{n}`" for n, k in FIELDS["sales"].items())
     return f"""SELECT
   CONCAT(CAST(s.order_id AS STRING), '-', CAST(s.item_id AS STRING)) AS line_id,
   {sale_fields},
@@ -118,16 +118,12 @@ def orders_query() -> str:
   {_reference('item', ITEM_FIELDS, 'item_id')} AS item,
   {_reference('promo', PROMO_FIELDS, 'promo_id')} AS promo,
   ARRAY_REMOVE(ARRAY[
-    CASE WHEN bc.customer_id IS NULL THEN 'bill_customer' END,
-    CASE WHEN bc.customer_id IS NOT NULL AND ba.address_id IS NULL THEN 'bill_customer.address' END,
-    CASE WHEN sc.customer_id IS NULL THEN 'ship_customer' END,
-    CASE WHEN sc.customer_id IS NOT NULL AND sa.address_id IS NULL THEN 'ship_customer.address' END,
+    CASE WHEN s.bc_customer_id IS NULL THEN 'bill_customer' END,
+    CASE WHEN s.bc_customer_id IS NOT NULL AND s.ba_address_id IS NULL THEN 'bill_customer.address' END,
+    CASE WHEN s.sc_customer_id IS NULL THEN 'ship_customer' END,
+    CASE WHEN s.sc_customer_id IS NOT NULL AND s.sa_address_id IS NULL THEN 'ship_customer.address' END,
     CASE WHEN s.item_item_id IS NULL THEN 'item' END,
     CASE WHEN s.promo_id IS NOT NULL AND s.promo_promo_id IS NULL THEN 'promo' END
   ], CAST(NULL AS STRING)) AS missing,
   DATE_FORMAT(s.ts, 'yyyy-MM-dd') AS dt
-FROM sales AS s
-LEFT JOIN customers FOR SYSTEM_TIME AS OF s.ts AS bc ON s.bill_customer_id = bc.customer_id
-LEFT JOIN addresses FOR SYSTEM_TIME AS OF s.ts AS ba ON bc.address_id = ba.address_id
-LEFT JOIN customers FOR SYSTEM_TIME AS OF s.ts AS sc ON s.ship_customer_id = sc.customer_id
-LEFT JOIN addresses FOR SYSTEM_TIME AS OF s.ts AS sa ON sc.address_id = sa.address_id"""
+FROM joined_sales AS s"""

@@ -24,14 +24,21 @@ from pyflink.table import DataTypes, Schema, StatementSet, StreamTableEnvironmen
 from flink_app.bus import bus_source
 from flink_app.config import STREAMS, JobConfig
 from flink_app.geocoding import GEOCODE_COLUMNS, geocoding_step
-from flink_app.java_helper import add_helper_jar, first_deliveries, partition_by_field, with_event_time
+from flink_app.java_helper import add_helper_jar, as_of_join, first_deliveries, partition_by_field, with_event_time
 from flink_app.kinesis import kinesis_source_ddl
 from flink_app.order_sql import ORDER_COLUMNS, curated_sink_ddl, dead_letter_sink_ddl, opensearch_sink_ddl, orders_query
 from flink_app.records import FIELDS
 from flink_app.validate import DEAD_LETTERS, ValidateRecords, columns, row_type
 
-KEYS = {"customers": "customer_id", "addresses": "address_id"}
-SQL_TYPES = {"int": DataTypes.BIGINT, "double": DataTypes.DOUBLE, "str": DataTypes.STRING}
+# Each sale line's customers and addresses as of the sale: (name and prefix of the version's columns,
+# the sale's column holding the key, the versions' stream, their key).
+JOINS = (("bc", "bill_customer_id", "customers", "customer_id"),
+         ("ba", "bc_address_id", "addresses", "address_id"),
+         ("sc", "ship_customer_id", "customers", "customer_id"),
+         ("sa", "sc_address_id", "addresses", "address_id"))
+# The joined rows' columns come from their type; `ts` is the sale's time, for its date partition.
+SALE_TIME = (Schema.new_builder().column_by_metadata("ts", DataTypes.TIMESTAMP_LTZ(3), "rowtime")
+             .watermark("ts", "SOURCE_WATERMARK()").build())
 
 
 def flink_configuration(config: JobConfig) -> Configuration:
@@ -72,25 +79,22 @@ def build(config: JobConfig) -> tuple[StreamExecutionEnvironment, StatementSet]:
         add_helper_jar(env)
     t_env = StreamTableEnvironment.create(env)
     t_env.get_config().set("table.local-time-zone", "UTC")  # dt is the sale's UTC date
-    if config.join_state_ttl_ms:  # only the temporal joins keep state in SQL; the dedup has its own TTL
-        t_env.get_config().set("table.exec.state.ttl", f"{config.join_state_ttl_ms} ms")
 
-    dead_letters = []
+    dead_letters, streams = [], {}
     for stream in STREAMS:
         validated = (_raw_lines(env, t_env, config, stream)
                      .process(ValidateRecords(stream, _reference_settings(config, stream)),
                               output_type=row_type(columns(stream)))
                      .name(f"validate {stream}").uid(f"validate-{stream}"))
         dead_letters.append(validated.get_side_output(DEAD_LETTERS))
-        view_columns = columns(stream)
         # Timestamps and watermarks per reader, before any shuffle (EventTime says why).
-        rows = with_event_time(validated, len(FIELDS[stream]), config.out_of_orderness_ms, config.idle_timeout_ms)
-        if stream == "addresses":
-            rows = _geocoded(rows, view_columns, config)
-            view_columns = view_columns + GEOCODE_COLUMNS
-        if stream == "sales":
-            rows = first_deliveries(rows, 0, 1, config.dedup_window_ms)
-        t_env.create_temporary_view(stream, t_env.from_data_stream(rows, _view_schema(stream, view_columns)))
+        streams[stream] = with_event_time(validated, len(FIELDS[stream]), config.out_of_orderness_ms,
+                                          config.idle_timeout_ms)
+    streams["addresses"] = _geocoded(streams["addresses"], columns("addresses"), config)
+    sales = first_deliveries(streams["sales"], 0, 1, config.dedup_window_ms)
+    for name, sale_key, stream, version_key in JOINS:
+        sales = as_of_join(sales, sale_key, streams[stream], version_key, name, config.join_state_ttl_ms)
+    t_env.create_temporary_view("joined_sales", t_env.from_data_stream(sales, SALE_TIME))
     t_env.create_temporary_view("bad_records", t_env.from_data_stream(dead_letters[0].union(*dead_letters[1:])))
 
     t_env.execute_sql(curated_sink_ddl(f"{config.curated_path}/orders"))
@@ -134,17 +138,3 @@ def _reference_settings(config: JobConfig, stream: str) -> tuple[str, str, float
     if stream != "sales":
         return None
     return config.reference_path, config.reference_format, config.reference_refresh_seconds
-
-
-def _view_schema(stream: str, view_columns: list[tuple[str, str]]) -> Schema:
-    """Every column, the record's time as the rowtime with the watermarks made upstream, and for the
-    versioned tables the key: an append-only table with a primary key keeps every version of it."""
-    builder = Schema.new_builder()
-    for name, kind in view_columns:
-        data_type = SQL_TYPES[kind]()
-        builder = builder.column(name, data_type.not_null() if name == KEYS.get(stream) else data_type)
-    builder = builder.column_by_metadata("ts", DataTypes.TIMESTAMP_LTZ(3), "rowtime")
-    builder = builder.watermark("ts", "SOURCE_WATERMARK()")
-    if stream in KEYS:
-        builder = builder.primary_key(KEYS[stream])
-    return builder.build()
