@@ -1,5 +1,6 @@
 """The Flink SQL of the job: the order document's sink, the dead letters' sink, and the query that
-joins each sale line to its customers and their addresses as of the sale (CONTRACT.md §3-4).
+makes each joined sale line (its customers and their addresses as of the sale, appended by the
+as-of joins as `bc_`, `ba_`, `sc_` and `sa_` columns) into the order document (CONTRACT.md §3-4).
 
 Written out from the contract's field lists so that the document always has every field; read
 `orders_query()`'s output to see the SQL itself.

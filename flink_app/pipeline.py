@@ -2,12 +2,13 @@
 
     source (bus or Kinesis) ─► validate (Python) ─► dead letters ─► <curated>/dlq
                                    │
-                                   ├─ addresses ─► event time ─► by address_id ─► geocoding ─► versioned view
-                                   ├─ customers ─► event time ─► versioned view        (Async I/O, HTTP)
+                                   ├─ addresses ─► event time ─► by address_id ─► geocoding ─► versions
+                                   ├─ customers ─► event time ─► versions              (Async I/O, HTTP)
                                    └─ sales (+ items, promos) ─► event time ─► first delivery only
                                                                         │
-    temporal joins in Flink SQL (flink_app.order_sql) ─► <curated>/orders/dt=YYYY-MM-DD
-                                                      └► OpenSearch bulk (optional) ─► refused: <curated>/dlq/opensearch
+    as-of joins (Java AsOfJoin): bill customer, its address, ship customer, its address
+       ─► the order document in Flink SQL (flink_app.order_sql) ─► <curated>/orders/dt=YYYY-MM-DD
+                                                                 └► OpenSearch bulk (optional) ─► refused: <curated>/dlq/opensearch
 
 Python reads and checks each record once and calls the geocoder; timestamps, watermarks, dedup,
 joins and the sinks are Java operators with their state in RocksDB.

@@ -92,8 +92,12 @@ def test_the_summary_reports_what_was_written(bounded_run):
 
 def latest_checkpoint(folder: Path) -> Path | None:
     """The newest completed checkpoint (one with its _metadata written)."""
-    done = sorted(folder.glob("*/chk-*/_metadata"), key=lambda p: int(p.parent.name.removeprefix("chk-")))
+    done = sorted(folder.glob("*/chk-*/_metadata"), key=lambda p: checkpoint_number(p.parent))
     return done[-1].parent if done else None
+
+
+def checkpoint_number(checkpoint: Path | None) -> int:
+    return int(checkpoint.name.removeprefix("chk-")) if checkpoint else 0
 
 
 def test_killed_mid_run_and_resumed_from_the_checkpoint_gives_exactly_the_expected_output(tmp_path):
@@ -150,6 +154,37 @@ def test_watching_the_bus_picks_up_files_that_arrive_later(tmp_path):
     written = {d["line_id"] for d in orders}
     assert [p for p in differences(oracle, orders, limit=10**6) if "missing from the output" not in p] == []
     assert len(written) == len(orders)
+
+
+def test_sales_read_before_their_customers_and_addresses_wait_for_them(tmp_path):
+    """As on Kinesis, where every stream runs about the bound behind now: sales whose customers and
+    addresses have not been read yet wait in the joins' state (idleness off), and are joined to
+    them once they arrive."""
+    root = generate(tmp_path, customers=200, sales=4000, seed=14)
+    held_back = sorted((root / "bus" / "customers").glob("*.jsonl")) + sorted((root / "bus" / "addresses").glob("*.jsonl"))
+    for path in held_back:
+        path.rename(path.with_name(f".{path.name}"))
+    properties = tmp_path / "properties.json"
+    properties.write_text('[{"PropertyGroupId": "job", "PropertyMap": {"idle_timeout_seconds": "0"}}]')
+    checkpoints = tmp_path / "checkpoints"
+    command = [arg for arg in job_command(root, "--checkpoint-interval", "1", "--checkpoint-dir", checkpoints.as_uri(),
+                                          "--properties", str(properties)) if arg != "--bounded"]
+    job = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           start_new_session=True)
+    try:
+        # The four small sales files take well under the ten checkpoints (one a second) to read.
+        wait_for(lambda: checkpoint_number(latest_checkpoint(checkpoints)) >= 10, job)
+        assert read_orders(root / "out") == [], "a sale was joined before its customers could arrive"
+        for path in held_back:
+            path.with_name(f".{path.name}").rename(path)
+        wait_for(lambda: len(read_orders(root / "out")) > 3000, job)
+    finally:
+        os.killpg(job.pid, signal.SIGKILL)
+        job.wait()
+    oracle = expected_output(root / "bus", root / "ref")
+    orders = read_orders(root / "out")
+    assert [p for p in differences(oracle, orders, limit=10**6) if "missing from the output" not in p] == []
+    assert len({d["line_id"] for d in orders}) == len(orders)
 
 
 def _valid_sales(path: Path) -> list[dict]:
