@@ -57,11 +57,16 @@ def curated_sink_ddl(path: str) -> str:
 )"""
 
 
-def dead_letter_sink_ddl(path: str) -> str:
+def dead_letter_sink_ddl(path: str, roll_interval_ms: int) -> str:
+    """Dead letters as JSON lines, committed on checkpoints. Unlike the partitioned orders, whose
+    partition commit closes their files on every checkpoint, a row-format file here would stay in
+    progress (hidden) until it reached 128 MB or 30 minutes: it rolls every `roll_interval_ms`."""
     return f"""CREATE TABLE dead_letters (`stream` STRING, `raw` STRING, reason STRING) WITH (
   'connector' = 'filesystem',
   'path' = '{path}',
-  'format' = 'json'
+  'format' = 'json',
+  'sink.rolling-policy.rollover-interval' = '{roll_interval_ms} ms',
+  'sink.rolling-policy.check-interval' = '{roll_interval_ms} ms'
 )"""
 
 

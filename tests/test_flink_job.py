@@ -146,6 +146,7 @@ def test_watching_the_bus_picks_up_files_that_arrive_later(tmp_path):
         for path in later:
             path.with_name(f".{path.name}").rename(path)
         wait_for(lambda: len({d["line_id"] for d in read_orders(root / "out")} & later_lines) > 100, job)
+        wait_for(lambda: committed(root / "out" / "dlq"), job, seconds=30)  # dead letters, too, while it runs
     finally:
         os.killpg(job.pid, signal.SIGKILL)
         job.wait()
@@ -154,6 +155,8 @@ def test_watching_the_bus_picks_up_files_that_arrive_later(tmp_path):
     written = {d["line_id"] for d in orders}
     assert [p for p in differences(oracle, orders, limit=10**6) if "missing from the output" not in p] == []
     assert len(written) == len(orders)
+    dead = Counter((d["stream"], d["raw"]) for d in read_dead_letters(root / "out"))
+    assert not dead - oracle.dead_letters
 
 
 def test_sales_read_before_their_customers_and_addresses_wait_for_them(tmp_path):
