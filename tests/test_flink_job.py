@@ -16,7 +16,7 @@ import pytest
 
 from datagen.cli import main as datagen
 from tests.job_output import committed, differences, read_dead_letters, read_orders
-from tests.order_oracle import expected_output
+from tests.order_oracle import Oracle, expected_output
 
 ROOT = Path(__file__).resolve().parent.parent
 # Every reality switched on, well above its default rate.
@@ -113,8 +113,7 @@ def test_killed_mid_run_and_resumed_from_the_checkpoint_gives_exactly_the_expect
             assert time.monotonic() < deadline, "no checkpoint with committed output in time"
             time.sleep(0.1)
     finally:
-        os.killpg(job.pid, signal.SIGKILL)  # the client, the MiniCluster and the Python workers
-        job.wait()
+        stop(job)
     before_restart = len(read_orders(root / "out"))
     assert 0 < before_restart < 20000, "the kill did not happen mid-run"
 
@@ -131,30 +130,17 @@ def test_watching_the_bus_picks_up_files_that_arrive_later(tmp_path):
     root = generate(tmp_path, customers=200, sales=6000, seed=13)
     sales_files = sorted((root / "bus" / "sales").glob("part-*.jsonl"))
     later = sales_files[len(sales_files) // 2:]
-    for path in later:
-        path.rename(path.with_name(f".{path.name}"))  # not delivered yet
-    properties = tmp_path / "properties.json"
-    properties.write_text('[{"PropertyGroupId": "job", "PropertyMap": {"idle_timeout_seconds": "10"}}]')
-    command = [arg for arg in job_command(root, "--checkpoint-interval", "1", "--properties", str(properties))
-               if arg != "--bounded"]
-    job = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           start_new_session=True)
-    later_lines = {f"{r['order_id']}-{r['item_id']}" for path in later
-                   for r in _valid_sales(path.with_name(f".{path.name}"))}
+    hide(later)  # not delivered yet
+    job = start_watching(root, tmp_path, idle_timeout_seconds=10)
+    later_lines = {f"{r['order_id']}-{r['item_id']}" for path in later for r in _valid_sales(hidden(path))}
     try:
         wait_for(lambda: len(read_orders(root / "out")) > 0, job)
-        for path in later:
-            path.with_name(f".{path.name}").rename(path)
+        unhide(later)
         wait_for(lambda: len({d["line_id"] for d in read_orders(root / "out")} & later_lines) > 100, job)
         wait_for(lambda: committed(root / "out" / "dlq"), job, seconds=30)  # dead letters, too, while it runs
     finally:
-        os.killpg(job.pid, signal.SIGKILL)
-        job.wait()
-    oracle = expected_output(root / "bus", root / "ref")
-    orders = read_orders(root / "out")
-    written = {d["line_id"] for d in orders}
-    assert [p for p in differences(oracle, orders, limit=10**6) if "missing from the output" not in p] == []
-    assert len(written) == len(orders)
+        stop(job)
+    oracle = assert_written_as_the_oracle_says(root)
     dead = Counter((d["stream"], d["raw"]) for d in read_dead_letters(root / "out"))
     assert not dead - oracle.dead_letters
 
@@ -165,29 +151,58 @@ def test_sales_read_before_their_customers_and_addresses_wait_for_them(tmp_path)
     them once they arrive."""
     root = generate(tmp_path, customers=200, sales=4000, seed=14)
     held_back = sorted((root / "bus" / "customers").glob("*.jsonl")) + sorted((root / "bus" / "addresses").glob("*.jsonl"))
-    for path in held_back:
-        path.rename(path.with_name(f".{path.name}"))
-    properties = tmp_path / "properties.json"
-    properties.write_text('[{"PropertyGroupId": "job", "PropertyMap": {"idle_timeout_seconds": "0"}}]')
+    hide(held_back)
     checkpoints = tmp_path / "checkpoints"
-    command = [arg for arg in job_command(root, "--checkpoint-interval", "1", "--checkpoint-dir", checkpoints.as_uri(),
-                                          "--properties", str(properties)) if arg != "--bounded"]
-    job = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           start_new_session=True)
+    job = start_watching(root, tmp_path, idle_timeout_seconds=0, options=("--checkpoint-dir", checkpoints.as_uri()))
     try:
         # The four small sales files take well under the ten checkpoints (one a second) to read.
         wait_for(lambda: checkpoint_number(latest_checkpoint(checkpoints)) >= 10, job)
         assert read_orders(root / "out") == [], "a sale was joined before its customers could arrive"
-        for path in held_back:
-            path.with_name(f".{path.name}").rename(path)
+        unhide(held_back)
         wait_for(lambda: len(read_orders(root / "out")) > 3000, job)
     finally:
-        os.killpg(job.pid, signal.SIGKILL)
-        job.wait()
+        stop(job)
+    assert_written_as_the_oracle_says(root)
+
+
+def hidden(path: Path) -> Path:
+    """Where a bus file waits, undelivered: the source skips hidden files."""
+    return path.with_name(f".{path.name}")
+
+
+def hide(paths: list[Path]) -> None:
+    for path in paths:
+        path.rename(hidden(path))
+
+
+def unhide(paths: list[Path]) -> None:
+    for path in paths:
+        hidden(path).rename(path)
+
+
+def start_watching(root: Path, tmp_path: Path, idle_timeout_seconds: int, options: tuple[str, ...] = ()) -> subprocess.Popen:
+    """The job without --bounded, checkpointing every second, in its own process group."""
+    properties = tmp_path / "properties.json"
+    properties.write_text(json.dumps([{"PropertyGroupId": "job",
+                                       "PropertyMap": {"idle_timeout_seconds": str(idle_timeout_seconds)}}]))
+    command = [arg for arg in job_command(root, "--checkpoint-interval", "1", "--properties", str(properties), *options)
+               if arg != "--bounded"]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def stop(job: subprocess.Popen) -> None:
+    os.killpg(job.pid, signal.SIGKILL)  # the client, the MiniCluster and the Python workers
+    job.wait()
+
+
+def assert_written_as_the_oracle_says(root: Path) -> Oracle:
+    """Every order written by a job that was stopped mid-stream is as the oracle says, and once."""
     oracle = expected_output(root / "bus", root / "ref")
     orders = read_orders(root / "out")
     assert [p for p in differences(oracle, orders, limit=10**6) if "missing from the output" not in p] == []
     assert len({d["line_id"] for d in orders}) == len(orders)
+    return oracle
 
 
 def _valid_sales(path: Path) -> list[dict]:
