@@ -11,7 +11,6 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.api.java.typeutils.RowTypeInfo;
 import org.apache.flink.runtime.state.VoidNamespace;
@@ -193,18 +192,5 @@ public final class AsOfJoin extends AbstractStreamOperator<Row>
 
     private void emit(Row row, Row version, long time) {
         output.collect(joined.replace(Row.join(row, version == null ? noVersion : version), time));
-    }
-
-    private static final class FieldKey implements KeySelector<Row, String> {
-        private final int position;
-
-        FieldKey(int position) {
-            this.position = position;
-        }
-
-        @Override
-        public String getKey(Row row) {
-            return Objects.toString(row.getField(position), "");
-        }
     }
 }

@@ -1,7 +1,6 @@
 package streamingorders.flink;
 
 import org.apache.flink.api.common.functions.Partitioner;
-import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.types.Row;
 
@@ -15,20 +14,7 @@ public final class ByField {
     }
 
     public static DataStream<Row> partition(DataStream<Row> rows, int position) {
-        return rows.partitionCustom(new ByHash(), new FieldValue(position));
-    }
-
-    private static final class FieldValue implements KeySelector<Row, String> {
-        private final int position;
-
-        FieldValue(int position) {
-            this.position = position;
-        }
-
-        @Override
-        public String getKey(Row row) {
-            return String.valueOf(row.getField(position));
-        }
+        return rows.partitionCustom(new ByHash(), new FieldKey(position));
     }
 
     private static final class ByHash implements Partitioner<String> {
