@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flink_app.config import MSF_PROPERTIES, ConfigError, JobConfig, build_config, read_property_groups
 from flink_app.java_helper import MissingHelperJar
-from flink_app.reference import ReferenceError, load_table
+from flink_app.reference import ReferenceError, load_snapshot
 
 # option -> (property group, key)
 OVERRIDES = {
@@ -63,18 +63,13 @@ def load_config(arguments: argparse.Namespace) -> JobConfig:
     return build_config(groups)
 
 
-def check_reference(config: JobConfig) -> None:
-    """Fail at start, with the reason, when the reference data cannot be read at all."""
-    for table in ("items", "promos"):
-        load_table(config.reference_path, table, config.reference_format)
-
-
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("flink_app").setLevel(logging.INFO)
     try:
         config = load_config(parse_arguments(argv))
-        check_reference(config)
+        # The job starts with this snapshot; without one it cannot start.
+        reference = load_snapshot(config.reference_path, config.reference_format)
     except (ConfigError, ReferenceError, OSError) as error:
         print(f"flink_app: configuration error: {error}", file=sys.stderr)
         return 2
@@ -89,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         config = dataclasses.replace(config, checkpoint_dir=Path(scratch).as_uri())
 
     try:
-        _, statements = build(config)
+        _, statements = build(config, reference)
     except MissingHelperJar as error:
         print(f"flink_app: {error}", file=sys.stderr)
         return 2

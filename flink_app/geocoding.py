@@ -1,22 +1,19 @@
 """The enrichment step addresses pass through before their versioned view: it adds the address's
 location and geocoding outcome (CONTRACT.md §3). With a geocoder configured it is Flink's Async I/O
-with `GeocodeAddresses`; without one every address goes on with status `disabled` and no location."""
+with `GeocodeAddresses`; without one every address goes on with status `disabled` and no location
+(the Java helper's NotGeocoded)."""
 
 from __future__ import annotations
 
 from pyflink.common import Row, Time
-from pyflink.datastream import AsyncDataStream, AsyncFunction, DataStream, MapFunction, RuntimeContext
+from pyflink.datastream import AsyncDataStream, AsyncFunction, DataStream, RuntimeContext
 
 from flink_app.geocoder_client import GEOCODABLE_FIELDS, GeocoderClient, GeocoderSettings, GeocoderStats
+from flink_app.java_helper import helper
 
 # (column, type) appended to each address row
 GEOCODE_COLUMNS = [("location_lat", "double"), ("location_lon", "double"), ("geocode_status", "str"),
                    ("geocode_precision", "str"), ("geocode_provider", "str")]
-
-
-class NotGeocoded(MapFunction):
-    def map(self, address: Row) -> Row:
-        return Row(*address, None, None, "disabled", None, None)
 
 
 class GeocodeAddresses(AsyncFunction):
@@ -51,7 +48,7 @@ class GeocodeAddresses(AsyncFunction):
 def geocoding_step(addresses: DataStream, address_columns: list[str], settings: GeocoderSettings | None,
                    output_type) -> DataStream:
     if settings is None:
-        return addresses.map(NotGeocoded(), output_type=output_type).name("geocoding disabled").uid("geocode-addresses")
+        return DataStream(helper().NotGeocoded.of(addresses._j_data_stream, output_type.get_java_type_info()))
     # Ordered: each address keeps its place in the stream, so event time downstream sees the order
     # the source delivered. No operator timeout: the client answers every address itself (at worst
     # `failed`), and a timeout would cost a timer thread per element.

@@ -1,17 +1,20 @@
 """The job's dataflow (DESIGN.md, "The flow"):
 
-    source (bus or Kinesis) ─► validate (Python) ─► dead letters ─► <curated>/dlq
+    source (bus or Kinesis) ─► validate ─► dead letters ─► <curated>/dlq
                                    │
                                    ├─ addresses ─► event time ─► by address_id ─► geocoding ─► versions
                                    ├─ customers ─► event time ─► versions              (Async I/O, HTTP)
-                                   └─ sales (+ items, promos) ─► event time ─► first delivery only
+                                   └─ sales ─► event time ─► first delivery only ─► + item, promo
+                                                                                        ▲
+    refresh ticks ─► load reference data (Python: CSV/Parquet, folder or S3) ─► snapshot ┘
                                                                         │
     as-of joins (Java AsOfJoin): bill customer, its address, ship customer, its address
        ─► the order document in Flink SQL (flink_app.order_sql) ─► <curated>/orders/dt=YYYY-MM-DD
                                                                  └► OpenSearch bulk (optional) ─► refused: <curated>/dlq/opensearch
 
-Python reads and checks each record once and calls the geocoder; timestamps, watermarks, dedup,
-joins and the sinks are Java operators with their state in RocksDB.
+Python reads the reference data once per refresh and calls the geocoder (once per address
+version); no Python runs per sale. Validation, timestamps, watermarks, dedup, the reference
+lookup, joins and the sinks are Java operators with their state in RocksDB.
 """
 
 from __future__ import annotations
@@ -25,11 +28,14 @@ from pyflink.table import DataTypes, Schema, StatementSet, StreamTableEnvironmen
 from flink_app.bus import bus_source
 from flink_app.config import STREAMS, JobConfig
 from flink_app.geocoding import GEOCODE_COLUMNS, geocoding_step
-from flink_app.java_helper import add_helper_jar, as_of_join, first_deliveries, partition_by_field, with_event_time
+from flink_app.java_helper import (add_helper_jar, as_of_join, first_deliveries, partition_by_field, with_event_time,
+                                   with_reference_data)
 from flink_app.kinesis import kinesis_source_ddl
 from flink_app.order_sql import ORDER_COLUMNS, curated_sink_ddl, dead_letter_sink_ddl, opensearch_sink_ddl, orders_query
 from flink_app.records import FIELDS
-from flink_app.validate import DEAD_LETTERS, ValidateRecords, columns, row_type
+from flink_app.reference import Snapshot
+from flink_app.reference_snapshots import reference_snapshots, snapshot_json
+from flink_app.validate import columns, row_type, validated
 
 # Each sale line's customers and addresses as of the sale: (name and prefix of the version's columns,
 # the sale's column holding the key, the versions' stream, their key).
@@ -70,8 +76,9 @@ def flink_configuration(config: JobConfig) -> Configuration:
     return configuration
 
 
-def build(config: JobConfig) -> tuple[StreamExecutionEnvironment, StatementSet]:
-    """The job, ready to execute: the environment and the statement set of its two outputs."""
+def build(config: JobConfig, reference: Snapshot) -> tuple[StreamExecutionEnvironment, StatementSet]:
+    """The job, ready to execute: the environment and the statement set of its two outputs;
+    `reference` is the reference data it starts with."""
     env = StreamExecutionEnvironment.get_execution_environment(flink_configuration(config))
     env.set_python_executable(sys.executable)
     if config.parallelism:
@@ -83,16 +90,16 @@ def build(config: JobConfig) -> tuple[StreamExecutionEnvironment, StatementSet]:
 
     dead_letters, streams = [], {}
     for stream in STREAMS:
-        validated = (_raw_lines(env, t_env, config, stream)
-                     .process(ValidateRecords(stream, _reference_settings(config, stream)),
-                              output_type=row_type(columns(stream)))
-                     .name(f"validate {stream}").uid(f"validate-{stream}"))
-        dead_letters.append(validated.get_side_output(DEAD_LETTERS))
+        rows, bad = validated(_raw_lines(env, t_env, config, stream), stream)
+        dead_letters.append(bad)
         # Timestamps and watermarks per reader, before any shuffle (EventTime says why).
-        streams[stream] = with_event_time(validated, len(FIELDS[stream]), config.out_of_orderness_ms,
+        streams[stream] = with_event_time(rows, len(FIELDS[stream]), config.out_of_orderness_ms,
                                           config.idle_timeout_ms)
     streams["addresses"] = _geocoded(streams["addresses"], columns("addresses"), config)
-    sales = first_deliveries(streams["sales"], 0, 1, config.dedup_window_ms)
+    refreshed = reference_snapshots(env, config.reference_path, config.reference_format,
+                                    config.reference_refresh_seconds, config.bounded)
+    sales = with_reference_data(first_deliveries(streams["sales"], 0, 1, config.dedup_window_ms),
+                                snapshot_json(reference), refreshed)
     for name, sale_key, stream, version_key in JOINS:
         sales = as_of_join(sales, sale_key, streams[stream], version_key, name, config.join_state_ttl_ms)
     t_env.create_temporary_view("joined_sales", t_env.from_data_stream(sales, SALE_TIME))
@@ -134,8 +141,3 @@ def _raw_lines(env: StreamExecutionEnvironment, t_env: StreamTableEnvironment, c
     t_env.execute_sql(kinesis_source_ddl(table, stream, config.kinesis))
     return t_env.to_data_stream(t_env.from_path(table))
 
-
-def _reference_settings(config: JobConfig, stream: str) -> tuple[str, str, float] | None:
-    if stream != "sales":
-        return None
-    return config.reference_path, config.reference_format, config.reference_refresh_seconds

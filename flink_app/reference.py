@@ -1,9 +1,9 @@
 """The reference tables (CONTRACT.md §2), items and promos, as in-memory snapshots for the sales path.
 
 Read from CSV (raw layer) or Parquet (clean layer) files in <reference>/<table>/, where <reference>
-is a local folder or an s3:// URI (boto3's usual credentials and endpoint settings apply), and read
-again every `refresh_seconds`; a refresh that fails (files gone, a column missing, unreadable) keeps
-the last good snapshot, logs why and counts the failure.
+is a local folder or an s3:// URI (boto3's usual credentials and endpoint settings apply).
+The job starts with the snapshot the client reads; flink_app/reference_snapshots.py reads them
+again at every refresh.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import csv
 import datetime as dt
 import io
 import logging
-import time
-from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 import boto3
@@ -97,29 +95,28 @@ def _value(name: str, value: object) -> object:
     return str(value)  # decimals (CSV text or Parquet Decimal) as their exact text
 
 
-class ReferenceData:
-    """Both tables, loaded at once and refreshed when due."""
+Snapshot = tuple[dict[str, Row], dict[str, Row]]  # (items, promos), each by key
 
-    def __init__(self, location: str, file_format: str, refresh_seconds: float,
-                 clock: Callable[[], float] = time.monotonic):
-        self.location, self.file_format, self.refresh_seconds, self.clock = location, file_format, refresh_seconds, clock
-        self.items, self.promos = self._load()
-        self.next_refresh = clock() + refresh_seconds
+
+def load_snapshot(location: str, file_format: str) -> Snapshot:
+    return load_table(location, "items", file_format), load_table(location, "promos", file_format)
+
+
+class ReferenceRefresher:
+    """Reads both tables again at each `refresh()`. One that fails (files gone, a column missing,
+    unreadable) gives None, so that the last good snapshot stays in use, and says why in the log
+    and `failed_refreshes`."""
+
+    def __init__(self, location: str, file_format: str):
+        self.location, self.file_format = location, file_format
         self.failed_refreshes = 0
 
-    def _load(self) -> tuple[dict[str, Row], dict[str, Row]]:
-        return load_table(self.location, "items", self.file_format), load_table(self.location, "promos", self.file_format)
-
-    def refresh_if_due(self) -> bool:
-        """Reloads both tables when due; True when that reload failed."""
-        if self.clock() < self.next_refresh:
-            return False
-        self.next_refresh = self.clock() + self.refresh_seconds
+    def refresh(self) -> Snapshot | None:
         try:
-            self.items, self.promos = self._load()
-            log.info("reference data refreshed: %d items, %d promos", len(self.items), len(self.promos))
-            return False
+            items, promos = load_snapshot(self.location, self.file_format)
         except (OSError, ValueError, ReferenceError, BotoCoreError, ClientError) as error:  # pyarrow: OSError/ValueError
             self.failed_refreshes += 1
             log.warning("reference data refresh failed, keeping the last good snapshot: %s", error)
-            return True
+            return None
+        log.info("reference data refreshed: %d items, %d promos", len(items), len(promos))
+        return items, promos

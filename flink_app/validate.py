@@ -1,26 +1,23 @@
-"""The Python step of each stream: raw line -> validated row (sales also looked up in the reference
-data), or a dead letter on a side output. Python earns its place here: one pass per record that
-says exactly why a record is bad (DESIGN.md measured Flink SQL's JSON functions failing the job on a
-wrong type, and at a quarter of this speed)."""
+"""Validation of each stream by the Java helper's ValidateRecords, configured from the job's copy of
+the contract (flink_app/records.py): a valid record becomes a row of the stream's fields and
+`event_ms`, a bad one a dead letter with its reason. Java, not Python: every record passes here
+(Python cost a Beam round trip per record, the job's bottleneck), and Flink SQL's JSON functions
+fail the job on a wrong type or drop the record (DESIGN.md)."""
 
 from __future__ import annotations
 
-from pyflink.common import Row, Types
-from pyflink.datastream import OutputTag, ProcessFunction, RuntimeContext
+from pyflink.common import Types
+from pyflink.datastream import DataStream
+from pyflink.java_gateway import get_gateway
+from pyflink.util.java_utils import to_jarray
 
-from flink_app.records import FIELDS, Record, parse
-from flink_app.reference import ITEM_FIELDS, PROMO_FIELDS, ReferenceData
-
-DEAD_LETTER_TYPE = Types.ROW_NAMED(["stream", "raw", "reason"], [Types.STRING(), Types.STRING(), Types.STRING()])
-DEAD_LETTERS = OutputTag("dead-letters", DEAD_LETTER_TYPE)
-REFERENCE_COLUMNS = ([(f"item_{f}", "int" if f == "item_id" else "str") for f in ITEM_FIELDS]
-                     + [(f"promo_{f}", "int" if f == "response_target" else "str") for f in PROMO_FIELDS])
+from flink_app.java_helper import helper
+from flink_app.records import EVENT_TIME, FIELDS, REQUIRED
 
 
 def columns(stream: str) -> list[tuple[str, str]]:
-    """The validated row: the stream's fields, `event_ms`, and for sales the item and promo found."""
-    own = [(name, "int" if kind == "int" else "str") for name, kind in FIELDS[stream].items()]
-    return own + [("event_ms", "int")] + (REFERENCE_COLUMNS if stream == "sales" else [])
+    """The validated row: the stream's fields (ints as int, the rest as text) and `event_ms`."""
+    return [(name, "int" if kind == "int" else "str") for name, kind in FIELDS[stream].items()] + [("event_ms", "int")]
 
 
 TYPES = {"int": Types.LONG, "double": Types.DOUBLE, "str": Types.STRING}
@@ -30,38 +27,15 @@ def row_type(cols: list[tuple[str, str]]):
     return Types.ROW_NAMED([c for c, _ in cols], [TYPES[k]() for _, k in cols])
 
 
-class ValidateRecords(ProcessFunction):
-    def __init__(self, stream: str, reference: tuple[str, str, float] | None = None):
-        """`reference`: (local folder or s3:// URI, csv|parquet, refresh seconds), for sales."""
-        self.stream = stream
-        self.reference_settings = reference
-        self.reference: ReferenceData | None = None
+def record_validator(stream: str):
+    """The Java validator of `stream`'s records (its `parse(line)` can be called from Python)."""
+    string = get_gateway().jvm.String
+    return helper().ValidateRecords(stream, to_jarray(string, list(FIELDS[stream])),
+                                    to_jarray(string, list(FIELDS[stream].values())),
+                                    to_jarray(string, list(REQUIRED[stream])), EVENT_TIME[stream])
 
-    def open(self, runtime_context: RuntimeContext) -> None:
-        metrics = runtime_context.get_metrics_group()
-        self.records_in = metrics.counter("records_in")
-        self.dead_letters = metrics.counter("dead_letters")
-        if self.reference_settings:
-            folder, file_format, refresh_seconds = self.reference_settings
-            self.reference = ReferenceData(folder, file_format, refresh_seconds)
-            self.refresh_failures = metrics.counter("reference_refresh_failures")
-            self.no_item, self.no_promo = (None,) * len(ITEM_FIELDS), (None,) * len(PROMO_FIELDS)
-            self.item_position = list(FIELDS["sales"]).index("item_id")
-            self.promo_position = list(FIELDS["sales"]).index("promo_id")
 
-    def process_element(self, line: str | Row, ctx: ProcessFunction.Context):
-        self.records_in.inc()
-        result = parse(self.stream, line if isinstance(line, str) else line[0])  # a Row(line) from Kinesis
-        if not isinstance(result, Record):
-            self.dead_letters.inc()
-            yield DEAD_LETTERS, Row(result.stream, result.raw, result.reason)
-        elif self.reference is None:
-            yield Row(*result.values, result.event_ms)
-        else:
-            reference = self.reference
-            if reference.refresh_if_due():
-                self.refresh_failures.inc()
-            item = reference.items.get(str(result.values[self.item_position]), self.no_item)
-            promo_id = result.values[self.promo_position]
-            promo = self.no_promo if promo_id is None else reference.promos.get(promo_id, self.no_promo)
-            yield Row(*result.values, result.event_ms, *item, *promo)
+def validated(raw: DataStream, stream: str) -> tuple[DataStream, DataStream]:
+    """(the valid rows, the dead letters) of `raw`: lines, or Kinesis rows holding the payload."""
+    rows = helper().ValidateRecords.of(raw._j_data_stream, record_validator(stream))
+    return DataStream(rows), DataStream(rows.getSideOutput(helper().ValidateRecords.DEAD_LETTERS))

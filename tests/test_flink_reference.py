@@ -1,5 +1,5 @@
-"""Reference data for the sales path: CSV or Parquet, a folder or S3 (moto's server), refreshed
-without a restart, and the last good snapshot kept when a refresh fails."""
+"""Reference data for the sales path: CSV or Parquet, a folder or S3 (moto's server), read again at
+each refresh, and the last good snapshot kept when a refresh fails."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from datagen.cli import main as datagen
-from flink_app.reference import ReferenceData, ReferenceError, load_table
+from flink_app.reference import ReferenceError, ReferenceRefresher, load_snapshot, load_table
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +49,9 @@ def test_reads_from_s3(reference, moto_url, monkeypatch):
     for table in ("items", "promos"):
         s3.upload_file(str(reference / table / f"{table}.parquet"), "lake", f"reference/{table}/part-0.parquet")
         s3.put_object(Bucket="lake", Key=f"reference/{table}/_part-1.parquet", Body=b"still being written")
-    data = ReferenceData("s3://lake/reference", "parquet", 900)
-    assert data.items == load_table(str(reference), "items", "csv")
-    assert data.promos == load_table(str(reference), "promos", "csv")
+    items, promos = load_snapshot("s3://lake/reference", "parquet")
+    assert items == load_table(str(reference), "items", "csv")
+    assert promos == load_table(str(reference), "promos", "csv")
 
 
 def test_missing_files_or_columns_are_clear_errors(reference, tmp_path):
@@ -63,20 +63,11 @@ def test_missing_files_or_columns_are_clear_errors(reference, tmp_path):
         load_table(str(tmp_path), "items", "csv")
 
 
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_refresh_applies_new_data_and_keeps_the_last_good_snapshot_on_failure(reference, tmp_path, caplog):
     root = tmp_path / "ref"
     shutil.copytree(reference, root)
-    clock = Clock()
-    data = ReferenceData(str(root), "csv", refresh_seconds=60, clock=clock)
-    before = dict(data.items)
+    items, _ = load_snapshot(str(root), "csv")
+    refresher = ReferenceRefresher(str(root), "csv")
 
     items_csv = root / "items" / "items.csv"
     rows = csv_rows(items_csv)
@@ -85,21 +76,15 @@ def test_refresh_applies_new_data_and_keeps_the_last_good_snapshot_on_failure(re
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    data.refresh_if_due()
-    assert data.items == before  # not due yet
-    clock.now = 61
-    data.refresh_if_due()
-    assert data.items[rows[0]["item_id"]][3] == "renamed brand"
+    refreshed, _ = refresher.refresh()
+    assert refreshed[rows[0]["item_id"]][3] == "renamed brand"
+    assert {k: v for k, v in refreshed.items() if k != rows[0]["item_id"]} == {
+        k: v for k, v in items.items() if k != rows[0]["item_id"]}
 
-    refreshed = dict(data.items)
     items_csv.unlink()  # the files are gone
-    clock.now = 122
     with caplog.at_level(logging.WARNING, logger="flink_app.reference"):
-        data.refresh_if_due()
-    assert data.items == refreshed and data.failed_refreshes == 1
-    assert "keeping the last good snapshot" in caplog.text
+        assert refresher.refresh() is None
+    assert refresher.failed_refreshes == 1 and "keeping the last good snapshot" in caplog.text
 
     items_csv.write_text("item_id,brand\n1,acme\n")  # a bad schema
-    clock.now = 183
-    data.refresh_if_due()
-    assert data.items == refreshed and data.failed_refreshes == 2
+    assert refresher.refresh() is None and refresher.failed_refreshes == 2

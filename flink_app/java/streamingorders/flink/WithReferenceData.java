@@ -1,0 +1,187 @@
+package streamingorders.flink;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.FlatMapFunction;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
+import org.apache.flink.api.java.typeutils.ListTypeInfo;
+import org.apache.flink.api.java.typeutils.RowTypeInfo;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
+import org.apache.flink.types.Row;
+
+/**
+ * Each sale with the reference rows current when it passes (CONTRACT.md §4: reference data is not
+ * versioned in time): the sale's fields, then its item's as `item_field` and its promo's as
+ * `promo_field`, nulls where there is none.
+ *
+ * <p>The job starts with the snapshot the client read (so no sale waits for Python to start), and
+ * each snapshot on the second input, rows of (items, promos) from the Python loader
+ * (flink_app/reference_snapshots.py), replaces the one in use. The one in use is kept in broadcast
+ * state, so that a restored job goes on with it until the loader's next refresh. Snapshots carry
+ * no event time: their watermarks are ignored.
+ */
+public final class WithReferenceData extends AbstractStreamOperator<Row> implements TwoInputStreamOperator<Row, Row, Row> {
+    private static final String CURRENT = "current";
+
+    private final RowTypeInfo snapshotType;
+    private final RowTypeInfo saleType;
+    private final Row firstSnapshot;
+    private final int itemId;
+    private final int promoId;
+    private transient BroadcastState<String, Row> current;
+    private transient Map<Object, Row> items;
+    private transient Map<Object, Row> promos;
+    private transient Row noItem;
+    private transient Row noPromo;
+
+    private WithReferenceData(RowTypeInfo saleType, RowTypeInfo snapshotType, Row firstSnapshot) {
+        this.saleType = saleType;
+        this.snapshotType = snapshotType;
+        this.firstSnapshot = firstSnapshot;
+        this.itemId = saleType.getFieldIndex("item_id");
+        this.promoId = saleType.getFieldIndex("promo_id");
+    }
+
+    /**
+     * `sales` with the reference rows of `firstSnapshot` (JSON: {"items": [[field, ...], ...],
+     * "promos": [...]}, fields in the order of `snapshots`' row types), then of the latest of
+     * `snapshots`.
+     */
+    public static DataStream<Row> of(DataStream<Row> sales, DataStream<Row> snapshots, String firstSnapshot) throws Exception {
+        RowTypeInfo snapshotType = (RowTypeInfo) snapshots.getType();
+        WithReferenceData operator = new WithReferenceData((RowTypeInfo) sales.getType(), snapshotType,
+                snapshotFromJson(firstSnapshot, snapshotType));
+        return sales.connect(snapshots.broadcast())
+                .transform("reference data", operator.outputType(), operator)
+                .uid("reference-data");
+    }
+
+    /** The ticks 0, 1, 2, ... one every `refreshMillis`, tick 0 at once. */
+    public static DataStream<Long> refreshTicks(StreamExecutionEnvironment env, long refreshMillis) {
+        DataGeneratorSource<Long> ticks = new DataGeneratorSource<>(index -> index, Long.MAX_VALUE,
+                RateLimiterStrategy.perSecond(1000.0 / refreshMillis), Types.LONG);
+        return env.fromSource(ticks, WatermarkStrategy.noWatermarks(), "reference refresh ticks")
+                .setParallelism(1).uid("reference-refresh-ticks");
+    }
+
+    /** No snapshots: a bounded job keeps the one it starts with. */
+    public static DataStream<Row> noRefreshes(StreamExecutionEnvironment env, RowTypeInfo snapshotType) {
+        FlatMapFunction<Long, Row> nothing = (tick, out) -> {};
+        return env.fromSequence(0, 0).flatMap(nothing).returns(snapshotType).name("no reference refreshes");
+    }
+
+    private static Row snapshotFromJson(String json, RowTypeInfo snapshotType) throws Exception {
+        JsonNode document = new ObjectMapper().readTree(json);
+        Row snapshot = new Row(snapshotType.getArity());
+        for (int table = 0; table < snapshotType.getArity(); table++) {
+            RowTypeInfo rowType = tableType(snapshotType, table);
+            List<Row> rows = new ArrayList<>();
+            for (JsonNode values : document.get(snapshotType.getFieldNames()[table])) {
+                Row row = new Row(rowType.getArity());
+                for (int i = 0; i < rowType.getArity(); i++) {
+                    JsonNode value = values.get(i);
+                    if (!value.isNull()) {
+                        row.setField(i, rowType.getTypeAt(i).equals(Types.LONG) ? (Object) value.longValue() : value.textValue());
+                    }
+                }
+                rows.add(row);
+            }
+            snapshot.setField(table, rows);
+        }
+        return snapshot;
+    }
+
+    private RowTypeInfo outputType() {
+        RowTypeInfo item = tableType(snapshotType, 0);
+        RowTypeInfo promo = tableType(snapshotType, 1);
+        int arity = saleType.getArity() + item.getArity() + promo.getArity();
+        TypeInformation<?>[] types = new TypeInformation<?>[arity];
+        String[] names = new String[arity];
+        int position = 0;
+        for (RowTypeInfo part : new RowTypeInfo[] {saleType, item, promo}) {
+            String prefix = part == saleType ? "" : part == item ? "item_" : "promo_";
+            for (int i = 0; i < part.getArity(); i++, position++) {
+                types[position] = part.getTypeAt(i);
+                names[position] = prefix + part.getFieldNames()[i];
+            }
+        }
+        return new RowTypeInfo(types, names);
+    }
+
+    /** The row type of the snapshot's table at `position` (0: items, 1: promos). */
+    private static RowTypeInfo tableType(RowTypeInfo snapshotType, int position) {
+        TypeInformation<?> table = snapshotType.getTypeAt(position);
+        return (RowTypeInfo) ((ListTypeInfo<?>) table).getElementTypeInfo();
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        current = context.getOperatorStateStore().getBroadcastState(
+                new MapStateDescriptor<>("reference snapshot", Types.STRING, snapshotType));
+        noItem = new Row(tableType(snapshotType, 0).getArity());
+        noPromo = new Row(tableType(snapshotType, 1).getArity());
+        Row restored = current.get(CURRENT);
+        use(restored != null ? restored : firstSnapshot);
+    }
+
+    @Override
+    public void processElement1(StreamRecord<Row> record) {
+        Row sale = record.getValue();
+        Row item = items.getOrDefault(sale.getField(itemId), noItem);
+        Object promo = sale.getField(promoId);
+        output.collect(record.replace(Row.join(sale, item, promo == null ? noPromo : promos.getOrDefault(promo, noPromo))));
+    }
+
+    @Override
+    public void processElement2(StreamRecord<Row> record) throws Exception {
+        use(record.getValue());
+        current.put(CURRENT, record.getValue());
+    }
+
+    @SuppressWarnings("unchecked")
+    private void use(Row snapshot) {
+        items = byKey((List<Row>) snapshot.getField(0));
+        promos = byKey((List<Row>) snapshot.getField(1));
+    }
+
+    private static Map<Object, Row> byKey(List<Row> rows) {
+        Map<Object, Row> byKey = new HashMap<>();
+        for (Row row : rows) {
+            byKey.put(row.getField(0), row);
+        }
+        return byKey;
+    }
+
+    @Override
+    public void processWatermark1(Watermark mark) throws Exception {
+        super.processWatermark(mark);
+    }
+
+    @Override
+    public void processWatermark2(Watermark mark) {}
+
+    @Override
+    protected void processWatermarkStatus(WatermarkStatus status, int index) {
+        if (index == 0) {
+            output.emitWatermarkStatus(status);
+        }
+    }
+}
