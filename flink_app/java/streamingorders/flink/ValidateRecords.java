@@ -69,7 +69,7 @@ public final class ValidateRecords extends ProcessFunction<String, Row> {
     /** The validated rows of `raw` (lines, or Kinesis rows whose one field is the payload). */
     @SuppressWarnings("unchecked")
     public static SingleOutputStreamOperator<Row> of(DataStream<?> raw, ValidateRecords validator) {
-        DataStream<String> lines = raw.getType() instanceof RowTypeInfo
+        DataStream<String> lines = Row.class.equals(raw.getType().getTypeClass())
                 ? ((DataStream<Row>) raw).map(row -> (String) row.getField(0)).returns(Types.STRING).name("payload")
                 : (DataStream<String>) raw;
         return lines.process(validator, validator.rowType())
