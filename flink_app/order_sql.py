@@ -12,10 +12,17 @@ from flink_app.config import OpenSearchSettings
 from flink_app.records import FIELDS
 from flink_app.reference import ITEM_FIELDS, PROMO_FIELDS
 
-MONEY_TYPE = "DECIMAL(15, 2)"
-GMT_OFFSET_TYPE = "DECIMAL(5, 2)"
+MONEY = (15, 2)  # (precision, scale) of the document's money fields
+GMT_OFFSET = (5, 2)
+MONEY_TYPE = "DECIMAL(%d, %d)" % MONEY
+GMT_OFFSET_TYPE = "DECIMAL(%d, %d)" % GMT_OFFSET
 LOCATION_TYPE = "ROW<lat DOUBLE, lon DOUBLE>"
 GEOCODE_TYPE = "ROW<status STRING, `precision` STRING, provider STRING>"
+
+
+def decimal_digits(name: str) -> tuple[int, int]:
+    """(precision, scale) of the stream's decimal field `name` in the order document."""
+    return GMT_OFFSET if name == "gmt_offset" else MONEY
 
 
 def _sql_type(name: str, kind: str) -> str:

@@ -12,6 +12,7 @@ from pyflink.java_gateway import get_gateway
 from pyflink.util.java_utils import to_jarray
 
 from flink_app.java_helper import helper
+from flink_app.order_sql import decimal_digits
 from flink_app.records import EVENT_TIME, FIELDS, REQUIRED
 
 
@@ -28,11 +29,14 @@ def row_type(cols: list[tuple[str, str]]):
 
 
 def record_validator(stream: str):
-    """The Java validator of `stream`'s records (its `parse(line)` can be called from Python)."""
-    string = get_gateway().jvm.String
-    return helper().ValidateRecords(stream, to_jarray(string, list(FIELDS[stream])),
-                                    to_jarray(string, list(FIELDS[stream].values())),
-                                    to_jarray(string, list(REQUIRED[stream])), EVENT_TIME[stream])
+    """The Java validator of `stream`'s records (its `parse(line)` can be called from Python).
+    Decimals must fit the document's DECIMAL type, which would otherwise make them null."""
+    jvm = get_gateway().jvm
+    digits = [decimal_digits(name) if kind == "decimal" else (0, 0) for name, kind in FIELDS[stream].items()]
+    return helper().ValidateRecords(stream, to_jarray(jvm.String, list(FIELDS[stream])),
+                                    to_jarray(jvm.String, list(FIELDS[stream].values())),
+                                    to_jarray(jvm.String, list(REQUIRED[stream])), EVENT_TIME[stream],
+                                    to_jarray(jvm.int, [p for p, _ in digits]), to_jarray(jvm.int, [s for _, s in digits]))
 
 
 def validated(raw: DataStream, stream: str) -> tuple[DataStream, DataStream]:

@@ -85,6 +85,9 @@ def test_values_keep_their_exact_text_and_the_event_time_is_read(parse):
     assert Decimal(values["sales_price"]) == Decimal("12.34")  # the number as written, not 12.339999...
     assert Decimal(values["ext_tax"]) == 100 and values["coupon_amt"] == "0.1"
     assert values["order_id"] == 7 and values["quantity"] == 2
+    assert not isinstance(parse("sales", line.replace('"24.68"', '"9999999999999.99"')), DeadLetter)  # the largest
+    address = parse("addresses", '{"address_id": "A", "gmt_offset": "-1234.5", "address_datetime": "2026-11-24T10:00:00Z"}')
+    assert "at most 3 digits" in address  # gmt_offset is DECIMAL(5, 2)
     assert values["promo_id"] is None and values["wholesale_cost"] is None
     assert values[EVENT_TIME["sales"]] == "2026-11-24T11:15:30.123+01:00"
     expected_ms = int(dt.datetime(2026, 11, 24, 10, 15, 30, 123000, tzinfo=dt.timezone.utc).timestamp() * 1000)
@@ -114,6 +117,10 @@ def test_values_keep_their_exact_text_and_the_event_time_is_read(parse):
      '"sale_datetime": "2026-11-24T10:00:00Z"}', "field 'item_id' must be a 64-bit integer, not a number"),
     ('{"order_id": 1, "item_id": 1, "bill_customer_id": "C", "ship_customer_id": "C", '
      '"sale_datetime": "2026-11-24T10:00:00Z"} {"order_id": 2}', "not valid JSON"),
+    ('{"order_id": 1, "item_id": 1, "net_paid": 12345678901234, "bill_customer_id": "C", "ship_customer_id": "C", '
+     '"sale_datetime": "2026-11-24T10:00:00Z"}', "field 'net_paid' is out of range: at most 13 digits"),
+    ('{"order_id": 1, "item_id": 1, "net_paid": "9999999999999.995", "bill_customer_id": "C", '
+     '"ship_customer_id": "C", "sale_datetime": "2026-11-24T10:00:00Z"}', "field 'net_paid' is out of range"),
     ("", "not valid JSON"),
     ("\ufffd\ufffd{", "not valid JSON"),
 ])

@@ -1,5 +1,7 @@
 package streamingorders.flink;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
@@ -48,20 +50,28 @@ public final class ValidateRecords extends ProcessFunction<String, Row> {
     private final String[] kinds;
     private final String[] required;
     private final int eventTime;
+    private final int[] precisions;
+    private final int[] scales;
     private transient Counter recordsIn;
     private transient Counter deadLetters;
 
     /**
      * `kinds[i]` is the kind of field `names[i]`: str, int, decimal, timestamp or date; `required`
-     * must be present and not null; `eventTimeField`, a timestamp, gives `event_ms`.
+     * must be present and not null; `eventTimeField`, a timestamp, gives `event_ms`. A decimal
+     * must fit DECIMAL(`precisions[i]`, `scales[i]`) once rounded to that scale, as SQL will cast
+     * it (a value that does not fit would become null).
      */
-    public ValidateRecords(String stream, String[] names, String[] kinds, String[] required, String eventTimeField) {
+    public ValidateRecords(String stream, String[] names, String[] kinds, String[] required, String eventTimeField,
+                           int[] precisions, int[] scales) {
         this.stream = stream;
         this.names = names.clone();
         this.kinds = kinds.clone();
         this.required = required.clone();
         this.eventTime = Arrays.asList(names).indexOf(eventTimeField);
-        if (names.length != kinds.length || eventTime < 0) {
+        this.precisions = precisions.clone();
+        this.scales = scales.clone();
+        if (names.length != kinds.length || names.length != precisions.length || names.length != scales.length
+                || eventTime < 0) {
             throw new IllegalArgumentException("field lists of " + stream + " do not match");
         }
     }
@@ -129,14 +139,16 @@ public final class ValidateRecords extends ProcessFunction<String, Row> {
         for (int i = 0; i < names.length; i++) {
             JsonNode value = document.get(names[i]);
             if (value != null && !value.isNull()) {
-                row.setField(i, value(names[i], kinds[i], value));
+                row.setField(i, value(i, value));
             }
         }
         row.setField(names.length, eventMillis((String) row.getField(eventTime)));
         return row;
     }
 
-    private static Object value(String name, String kind, JsonNode value) throws InvalidRecord {
+    private Object value(int field, JsonNode value) throws InvalidRecord {
+        String name = names[field];
+        String kind = kinds[field];
         switch (kind) {
             case "str":
                 if (value.isTextual()) {
@@ -150,13 +162,10 @@ public final class ValidateRecords extends ProcessFunction<String, Row> {
                 break;
             case "decimal":
                 if (value.isTextual() && DECIMAL.matcher(value.textValue()).matches()) {
-                    return value.textValue();
-                }
-                if (value.isIntegralNumber()) {
-                    return value.bigIntegerValue().toString();
+                    return inRange(field, new BigDecimal(value.textValue()), value.textValue());
                 }
                 if (value.isNumber()) {
-                    return value.decimalValue().toPlainString();
+                    return inRange(field, value.decimalValue(), value.decimalValue().toPlainString());
                 }
                 break;
             case "timestamp":
@@ -173,6 +182,14 @@ public final class ValidateRecords extends ProcessFunction<String, Row> {
                 throw new IllegalArgumentException("unknown field kind " + kind);
         }
         throw new InvalidRecord("field '" + name + "' must be " + expected(kind) + ", not " + describe(value));
+    }
+
+    private String inRange(int field, BigDecimal value, String text) throws InvalidRecord {
+        if (value.setScale(scales[field], RoundingMode.HALF_UP).precision() > precisions[field]) {
+            throw new InvalidRecord("field '" + names[field] + "' is out of range: at most "
+                    + (precisions[field] - scales[field]) + " digits before the decimal point, not " + quoted(text));
+        }
+        return text;
     }
 
     private long eventMillis(String moment) throws InvalidRecord {
