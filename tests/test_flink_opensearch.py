@@ -17,7 +17,7 @@ import pytest
 from opensearch_setup.__main__ import main as setup_opensearch
 from tests.fake_opensearch import FakeOpenSearch
 from tests.job_output import committed, read_dead_letters
-from tests.test_flink_job import ROOT, generate, job_command, latest_checkpoint, run_job
+from tests.test_flink_job import ROOT, SALES_TO_KILL_IN, generate, job_command, latest_checkpoint, run_job
 
 
 def curated_documents(out: Path) -> dict[str, dict]:
@@ -111,7 +111,7 @@ def test_killed_mid_run_and_resumed_the_sink_loses_no_document(tmp_path):
     """Batches big and old enough that only checkpoint barriers flush them: the documents a
     checkpoint covers reach the cluster before it completes, and a run killed after it and resumed
     from it sends the rest."""
-    root = generate(tmp_path, customers=300, sales=20000, seed=33)
+    root = generate(tmp_path, customers=300, sales=SALES_TO_KILL_IN, seed=33)
     cluster = FakeOpenSearch()
     assert setup_opensearch(["--url", cluster.url, "--no-security"]) == 0
     properties = tmp_path / "properties.json"
@@ -133,7 +133,7 @@ def test_killed_mid_run_and_resumed_the_sink_loses_no_document(tmp_path):
     indexed_before = len(cluster.documents["orders-000001"])
     try:
         run_job(root, *options, "--from-checkpoint", str(latest_checkpoint(checkpoints)))
-        assert 0 < indexed_before < 20000, "the kill did not happen mid-run"
+        assert 0 < indexed_before < SALES_TO_KILL_IN, "the kill did not happen mid-run"
         assert cluster.documents["orders-000001"] == curated_documents(root / "out")
     finally:
         cluster.close()
