@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "events" / "schemas"
@@ -22,12 +24,25 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema(name))
 
 
+@functools.cache
+def fast_check(name: str) -> Callable[[object], object]:
+    """The schema compiled to Python by fastjsonschema: about 10x quicker than jsonschema on a valid
+    record, which is what the oracle reads most. The stream schemas use only keywords that draft 7
+    (fastjsonschema's newest) reads as 2020-12 does; test_contract holds the two to the same verdicts."""
+    return fastjsonschema.compile(schema(name))
+
+
 def classify(stream: str, line: bytes) -> str:
     """'valid', or why not: 'invalid_json', 'missing_field' or 'wrong_type' (CONTRACT.md §4)."""
     try:
         record = json.loads(line)
     except ValueError:
         return "invalid_json"
+    try:
+        fast_check(stream)(record)
+        return "valid"
+    except fastjsonschema.JsonSchemaException:
+        pass  # jsonschema says why, from every error rather than the first
     errors = list(validator(stream).iter_errors(record))
     if not errors:
         return "valid"

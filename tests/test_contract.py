@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import fastjsonschema
 import pytest
 from jsonschema import Draft202012Validator
 
-from tests.contract import SCHEMA_DIR, STREAMS, classify, schema, validator
+from tests.contract import SCHEMA_DIR, STREAMS, classify, fast_check, schema, validator
 
 EVENTS = Path(__file__).resolve().parent.parent / "events" / "streams"
 ORDER_PARTS = {"line_id", "bill_customer", "ship_customer", "item", "promo", "missing"}
@@ -23,6 +24,26 @@ def test_schemas_are_valid_json_schema(path):
 def test_sample_events_are_valid(stream):
     lines = (EVENTS / f"{stream}.jsonl").read_bytes().splitlines()
     assert lines and all(classify(stream, line) == "valid" for line in lines)
+
+
+# Values of every JSON kind, and those where drafts or validators could read a type differently.
+ODD_VALUES = [None, True, 0, 1.0, 1.5, -3, 1e2, "", "12.34", "-0.05", "1e2", "12.", "x", "2026-11-24",
+              "2026-11-24T11:15:30Z", "2026-11-24T11:15:30.123+01:00", [], {}]
+
+
+@pytest.mark.parametrize("stream", STREAMS)
+def test_the_fast_check_gives_the_full_validators_verdict(stream):
+    """classify trusts fastjsonschema's 'valid': it must never accept what jsonschema refuses."""
+    sample = json.loads((EVENTS / f"{stream}.jsonl").read_text().splitlines()[0])
+    records = [sample, {}, [], {k: v for k, v in sample.items() if k != next(iter(sample))}]
+    records += [{**sample, name: value} for name in schema(stream)["properties"] for value in ODD_VALUES]
+    for record in records:
+        try:
+            fast_check(stream)(record)
+            fast_verdict = True
+        except fastjsonschema.JsonSchemaException:
+            fast_verdict = False
+        assert fast_verdict == validator(stream).is_valid(record), record
 
 
 def test_sample_order_document_is_valid():
