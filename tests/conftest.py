@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_maven import FakeMaven
+from tests.job_runs import KilledRun, run_killed_and_resumed
 from tests.lambda_build import sam_build_into
 
 # boto3 needs credentials and a region even for moto; never real ones in tests.
@@ -26,6 +27,12 @@ def moto_url():
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def killed_and_resumed(tmp_path_factory) -> KilledRun:
+    """The job killed mid-run and resumed from its checkpoint, once for the tests of both sinks."""
+    return run_killed_and_resumed(tmp_path_factory.mktemp("killed"))
 
 
 @pytest.fixture(scope="session")

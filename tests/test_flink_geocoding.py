@@ -17,7 +17,7 @@ from tests.geocode_oracle import offline_geocode
 from tests.http_stub import HttpStub, closed_port
 from tests.job_output import differences, read_orders
 from tests.order_oracle import expected_output
-from tests.test_flink_job import generate, run_job
+from tests.job_runs import generate, run_job
 
 GEOCODABLE = ("street", "city", "county", "state", "zip", "country")
 FAILED = {"status": "failed", "precision": None, "provider": None}

@@ -3,48 +3,19 @@ committed output compared field by field with the independent oracle (tests/orde
 
 from __future__ import annotations
 
+import csv
 import json
-import os
-import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from datagen.cli import main as datagen
 from tests.job_output import committed, differences, read_dead_letters, read_orders
+from tests.job_runs import (SALES_TO_KILL_IN, checkpoint_number, generate, job_command, latest_checkpoint, run_job,
+                            start_job, stop)
 from tests.order_oracle import Oracle, expected_output
-
-ROOT = Path(__file__).resolve().parent.parent
-# The kill-and-resume tests' sales: enough that the kill lands long before the end of input, where
-# the file sinks commit without a checkpoint (a restore from an earlier one would miss their files).
-SALES_TO_KILL_IN = 50000
-# Every reality switched on, well above its default rate.
-REALITIES = ["--customer-updates-rate", "0.3", "--moves-rate", "0.2", "--address-updates-rate", "0.3",
-             "--out-of-order-rate", "0.3", "--late-rate", "0.01", "--duplicates-rate", "0.03",
-             "--orphans-rate", "0.02", "--bad-rate", "0.01", "--unknown-addresses-rate", "0.05",
-             "--unknown-references-rate", "0.02"]
-
-
-def generate(root: Path, customers: int, sales: int, seed: int) -> Path:
-    assert datagen(["--bus", str(root / "bus"), "--reference", str(root / "ref"), "--customers", str(customers),
-                    "--sales", str(sales), "--seed", str(seed), "--days", "2", "--records-per-file", "1000",
-                    "--quiet", *REALITIES]) == 0
-    return root
-
-
-def job_command(root: Path, *options: str) -> list[str]:
-    return [sys.executable, "-m", "flink_app", "--bus", str(root / "bus"), "--reference", str(root / "ref"),
-            "--out", str(root / "out"), "--bounded", "--parallelism", "2", *options]
-
-
-def run_job(root: Path, *options: str) -> subprocess.CompletedProcess:
-    finished = subprocess.run(job_command(root, *options), cwd=ROOT, capture_output=True, text=True, timeout=420)
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    return finished
 
 
 @pytest.fixture(scope="module")
@@ -93,34 +64,9 @@ def test_the_summary_reports_what_was_written(bounded_run):
     assert duplicates == 0
 
 
-def latest_checkpoint(folder: Path) -> Path | None:
-    """The newest completed checkpoint (one with its _metadata written)."""
-    done = sorted(folder.glob("*/chk-*/_metadata"), key=lambda p: checkpoint_number(p.parent))
-    return done[-1].parent if done else None
-
-
-def checkpoint_number(checkpoint: Path | None) -> int:
-    return int(checkpoint.name.removeprefix("chk-")) if checkpoint else 0
-
-
-def test_killed_mid_run_and_resumed_from_the_checkpoint_gives_exactly_the_expected_output(tmp_path):
-    root = generate(tmp_path, customers=300, sales=SALES_TO_KILL_IN, seed=12)
-    checkpoints = tmp_path / "checkpoints"
-    options = ("--checkpoint-dir", checkpoints.as_uri(), "--checkpoint-interval", "1", "--reference-format", "parquet")
-    job = subprocess.Popen(job_command(root, *options), cwd=ROOT, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 300
-        while not (latest_checkpoint(checkpoints) and committed(root / "out" / "orders")):
-            assert job.poll() is None, "the job ended before it could be killed"
-            assert time.monotonic() < deadline, "no checkpoint with committed output in time"
-            time.sleep(0.1)
-    finally:
-        stop(job)
-    before_restart = len(read_orders(root / "out"))
-    assert 0 < before_restart < SALES_TO_KILL_IN, "the kill did not happen mid-run"
-
-    run_job(root, *options, "--from-checkpoint", str(latest_checkpoint(checkpoints)))
+def test_killed_mid_run_and_resumed_from_the_checkpoint_gives_exactly_the_expected_output(killed_and_resumed):
+    root = killed_and_resumed.root
+    assert 0 < killed_and_resumed.committed_before_kill < SALES_TO_KILL_IN, "the kill did not happen mid-run"
     oracle = expected_output(root / "bus", root / "ref")
     assert differences(oracle, read_orders(root / "out")) == []
     dead = read_dead_letters(root / "out")
@@ -168,6 +114,46 @@ def test_sales_read_before_their_customers_and_addresses_wait_for_them(tmp_path)
     assert_written_as_the_oracle_says(root)
 
 
+def test_reference_data_refreshed_while_the_job_runs_applies_to_the_sales_after_it(tmp_path):
+    """Items renamed in the data lake reach the sales processed after the next refresh, without a
+    restart; the orders written before it keep the names they were written with."""
+    root = generate(tmp_path, customers=200, sales=4000, seed=15)
+    sales_files = sorted((root / "bus" / "sales").glob("part-*.jsonl"))
+    early, later = sales_files[:len(sales_files) // 2], sales_files[len(sales_files) // 2:]
+    first_seen_later = ({f"{r['order_id']}-{r['item_id']}" for path in later for r in _valid_sales(path)}
+                        - {f"{r['order_id']}-{r['item_id']}" for path in early for r in _valid_sales(path)})
+    hide(later)
+    items_csv = root / "ref" / "items" / "items.csv"
+    original = {row["item_id"]: row["brand"] for row in csv.DictReader(items_csv.open(encoding="utf-8"))}
+    job = start_watching(root, tmp_path, idle_timeout_seconds=10, refresh_minutes=0.05)  # every 3 s
+    try:
+        wait_for(lambda: len(read_orders(root / "out")) > 0, job)
+        rows = list(csv.DictReader(items_csv.open(encoding="utf-8")))
+        for row in rows:
+            row["brand"] = f"{row['brand']} (renamed)"
+        staged = items_csv.with_name(".items.csv")  # replaced in one rename, as a producer would
+        with staged.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        staged.rename(items_csv)
+        written_before = {d["line_id"] for d in read_orders(root / "out")}
+        time.sleep(10)  # three refresh intervals
+        unhide(later)
+        wait_for(lambda: len({d["line_id"] for d in read_orders(root / "out")} & first_seen_later) > 1000, job)
+    finally:
+        stop(job)
+    orders = read_orders(root / "out")
+    brands = {d["line_id"]: (str(d["item"]["item_id"]), d["item"]["brand"]) for d in orders if d["item"]}
+    refreshed = [line for line in first_seen_later if line in brands]
+    assert len(refreshed) > 900
+    assert [brands[line] for line in refreshed if brands[line][1] != f"{original[brands[line][0]]} (renamed)"] == []
+    assert [(line, brand) for line, (item, brand) in brands.items() if line in written_before and brand != original[item]] == []
+    oracle = expected_output(root / "bus", root / "ref")  # the renamed items: right for the later sales
+    later_orders = [d for d in orders if d["line_id"] in first_seen_later]
+    assert [p for p in differences(oracle, later_orders, limit=10**6) if "missing from the output" not in p] == []
+
+
 def hidden(path: Path) -> Path:
     """Where a bus file waits, undelivered: the source skips hidden files."""
     return path.with_name(f".{path.name}")
@@ -183,20 +169,16 @@ def unhide(paths: list[Path]) -> None:
         hidden(path).rename(path)
 
 
-def start_watching(root: Path, tmp_path: Path, idle_timeout_seconds: int, options: tuple[str, ...] = ()) -> subprocess.Popen:
+def start_watching(root: Path, tmp_path: Path, idle_timeout_seconds: int, options: tuple[str, ...] = (),
+                   refresh_minutes: float = 15) -> subprocess.Popen:
     """The job without --bounded, checkpointing every second, in its own process group."""
     properties = tmp_path / "properties.json"
-    properties.write_text(json.dumps([{"PropertyGroupId": "job",
-                                       "PropertyMap": {"idle_timeout_seconds": str(idle_timeout_seconds)}}]))
+    properties.write_text(json.dumps([
+        {"PropertyGroupId": "job", "PropertyMap": {"idle_timeout_seconds": str(idle_timeout_seconds)}},
+        {"PropertyGroupId": "reference", "PropertyMap": {"refresh_minutes": str(refresh_minutes)}}]))
     command = [arg for arg in job_command(root, "--checkpoint-interval", "1", "--properties", str(properties), *options)
                if arg != "--bounded"]
-    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-
-
-def stop(job: subprocess.Popen) -> None:
-    os.killpg(job.pid, signal.SIGKILL)  # the client, the MiniCluster and the Python workers
-    job.wait()
+    return start_job(command)
 
 
 def assert_written_as_the_oracle_says(root: Path) -> Oracle:

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +14,7 @@ import pytest
 from opensearch_setup.__main__ import main as setup_opensearch
 from tests.fake_opensearch import FakeOpenSearch
 from tests.job_output import committed, read_dead_letters
-from tests.test_flink_job import ROOT, SALES_TO_KILL_IN, generate, job_command, latest_checkpoint, run_job
+from tests.job_runs import SALES_TO_KILL_IN, generate, run_job
 
 
 def curated_documents(out: Path) -> dict[str, dict]:
@@ -107,55 +104,9 @@ def test_the_fake_cluster_refuses_a_wrong_signature(indexed):
     assert refused.value.code == 403
 
 
-def test_killed_mid_run_and_resumed_the_sink_loses_no_document(tmp_path):
+def test_killed_mid_run_and_resumed_the_sink_loses_no_document(killed_and_resumed):
     """Batches big and old enough that only checkpoint barriers flush them: the documents a
     checkpoint covers reach the cluster before it completes, and a run killed after it and resumed
     from it sends the rest."""
-    root = generate(tmp_path, customers=300, sales=SALES_TO_KILL_IN, seed=33)
-    cluster = FakeOpenSearch()
-    assert setup_opensearch(["--url", cluster.url, "--no-security"]) == 0
-    properties = tmp_path / "properties.json"
-    properties.write_text(json.dumps([{"PropertyGroupId": "opensearch", "PropertyMap": {
-        "url": cluster.url, "bulk_max_documents": "1000000", "bulk_max_mb": "500", "flush_interval_ms": "3600000"}}]))
-    checkpoints = tmp_path / "checkpoints"
-    options = ("--properties", str(properties), "--checkpoint-dir", checkpoints.as_uri(), "--checkpoint-interval", "1")
-    job = subprocess.Popen(job_command(root, *options), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           start_new_session=True)
-    try:
-        deadline = time.monotonic() + 300
-        while not (latest_checkpoint(checkpoints) and cluster.documents.get("orders-000001")):
-            assert job.poll() is None, "the job ended before it could be killed"
-            assert time.monotonic() < deadline, "no checkpoint with indexed documents in time"
-            time.sleep(0.1)
-    finally:
-        os.killpg(job.pid, signal.SIGKILL)
-        job.wait()
-    indexed_before = len(cluster.documents["orders-000001"])
-    try:
-        run_job(root, *options, "--from-checkpoint", str(latest_checkpoint(checkpoints)))
-        assert 0 < indexed_before < SALES_TO_KILL_IN, "the kill did not happen mid-run"
-        assert cluster.documents["orders-000001"] == curated_documents(root / "out")
-    finally:
-        cluster.close()
-
-
-@pytest.mark.skipif(not os.environ.get("OPENSEARCH_URL"), reason="a real cluster: set OPENSEARCH_URL (README, OpenSearch)")
-def test_a_real_cluster_takes_every_order_as_the_curated_files_have_it(tmp_path):
-    from opensearch_setup.http import Auth, JsonHttp
-
-    url = os.environ["OPENSEARCH_URL"]
-    username, password = os.environ.get("OPENSEARCH_USERNAME"), os.environ.get("OPENSEARCH_PASSWORD")
-    options = (["--auth", "basic"] if username else []) + (["--no-security"] if os.environ.get("OPENSEARCH_SECURITY") == "false" else [])
-    assert setup_opensearch(["--url", url, "--replicas", "0", *options]) == 0
-    root = generate(tmp_path, customers=100, sales=1000, seed=32)
-    group = {"url": url, **({"auth": "basic", "username": username, "password": password} if username else {})}
-    properties = tmp_path / "properties.json"
-    properties.write_text(json.dumps([{"PropertyGroupId": "opensearch", "PropertyMap": group}]))
-    run_job(root, "--properties", str(properties))
-
-    assert [d for d in read_dead_letters(root / "out") if d["stream"] == "orders"] == []  # the mapping takes them all
-    cluster = JsonHttp(url, Auth("basic", username, password) if username else Auth())
-    cluster.send("POST", "/orders/_refresh")
-    curated = curated_documents(root / "out")
-    found = cluster.send("POST", "/orders/_search", {"size": len(curated), "query": {"ids": {"values": list(curated)}}})
-    assert {hit["_id"]: hit["_source"] for hit in found["hits"]["hits"]} == curated
+    assert 0 < killed_and_resumed.indexed_before_kill < SALES_TO_KILL_IN, "the kill did not happen mid-run"
+    assert killed_and_resumed.indexed == curated_documents(killed_and_resumed.root / "out")

@@ -1,0 +1,108 @@
+"""Running the job as a user does (`python -m flink_app`) on generated data: the helpers the job's
+end-to-end tests share, and the one run that is killed mid-way and resumed from its checkpoint."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from datagen.cli import main as datagen
+from opensearch_setup.__main__ import main as setup_opensearch
+from tests.fake_opensearch import FakeOpenSearch
+from tests.job_output import committed
+
+ROOT = Path(__file__).resolve().parent.parent
+# Every reality switched on, well above its default rate.
+REALITIES = ["--customer-updates-rate", "0.3", "--moves-rate", "0.2", "--address-updates-rate", "0.3",
+             "--out-of-order-rate", "0.3", "--late-rate", "0.01", "--duplicates-rate", "0.03",
+             "--orphans-rate", "0.02", "--bad-rate", "0.01", "--unknown-addresses-rate", "0.05",
+             "--unknown-references-rate", "0.02"]
+# The killed run's sales: enough that the kill lands long before the end of input, where the file
+# sinks commit without a checkpoint (a restore from an earlier one would miss their files).
+SALES_TO_KILL_IN = 50000
+
+
+def generate(root: Path, customers: int, sales: int, seed: int) -> Path:
+    assert datagen(["--bus", str(root / "bus"), "--reference", str(root / "ref"), "--customers", str(customers),
+                    "--sales", str(sales), "--seed", str(seed), "--days", "2", "--records-per-file", "1000",
+                    "--quiet", *REALITIES]) == 0
+    return root
+
+
+def job_command(root: Path, *options: str) -> list[str]:
+    return [sys.executable, "-m", "flink_app", "--bus", str(root / "bus"), "--reference", str(root / "ref"),
+            "--out", str(root / "out"), "--bounded", "--parallelism", "2", *options]
+
+
+def run_job(root: Path, *options: str) -> subprocess.CompletedProcess:
+    finished = subprocess.run(job_command(root, *options), cwd=ROOT, capture_output=True, text=True, timeout=420)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    return finished
+
+
+def start_job(command: list[str]) -> subprocess.Popen:
+    """The job in its own process group, so that `stop` reaches the MiniCluster and Python workers."""
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def stop(job: subprocess.Popen) -> None:
+    os.killpg(job.pid, signal.SIGKILL)  # the client, the MiniCluster and the Python workers
+    job.wait()
+
+
+def latest_checkpoint(folder: Path) -> Path | None:
+    """The newest completed checkpoint (one with its _metadata written)."""
+    done = sorted(folder.glob("*/chk-*/_metadata"), key=lambda p: checkpoint_number(p.parent))
+    return done[-1].parent if done else None
+
+
+def checkpoint_number(checkpoint: Path | None) -> int:
+    return int(checkpoint.name.removeprefix("chk-")) if checkpoint else 0
+
+
+@dataclass
+class KilledRun:
+    root: Path  # the data, and the output under root / "out"
+    indexed: dict[str, dict]  # the OpenSearch index's documents at the end, by _id
+    committed_before_kill: int  # orders committed to the curated folder when the run was killed
+    indexed_before_kill: int  # documents in the index then
+
+
+def run_killed_and_resumed(root: Path) -> KilledRun:
+    """A bounded run of SALES_TO_KILL_IN sales into both sinks (the curated folder and a fake
+    OpenSearch whose batches are so big and old that only checkpoint barriers flush them), killed
+    as soon as a checkpoint has completed with output in both, and resumed from that checkpoint."""
+    generate(root, customers=300, sales=SALES_TO_KILL_IN, seed=12)
+    cluster = FakeOpenSearch()
+    try:
+        assert setup_opensearch(["--url", cluster.url, "--no-security"]) == 0
+        properties = root / "properties.json"
+        properties.write_text(json.dumps([{"PropertyGroupId": "opensearch", "PropertyMap": {
+            "url": cluster.url, "bulk_max_documents": "1000000", "bulk_max_mb": "500",
+            "flush_interval_ms": "3600000"}}]))
+        checkpoints = root / "checkpoints"
+        options = ("--properties", str(properties), "--checkpoint-dir", checkpoints.as_uri(),
+                   "--checkpoint-interval", "1", "--reference-format", "parquet")
+        job = start_job(job_command(root, *options))
+        try:
+            deadline = time.monotonic() + 300
+            while not (latest_checkpoint(checkpoints) and committed(root / "out" / "orders")
+                       and cluster.documents.get("orders-000001")):
+                assert job.poll() is None, "the job ended before it could be killed"
+                assert time.monotonic() < deadline, "no checkpoint with output in both sinks in time"
+                time.sleep(0.1)
+        finally:
+            stop(job)
+        committed_before = sum(len(p.read_text().splitlines()) for p in committed(root / "out" / "orders"))
+        indexed_before = len(cluster.documents["orders-000001"])
+        run_job(root, *options, "--from-checkpoint", str(latest_checkpoint(checkpoints)))
+        return KilledRun(root, dict(cluster.documents["orders-000001"]), committed_before, indexed_before)
+    finally:
+        cluster.close()
