@@ -72,7 +72,7 @@ def sink_alone(url: str, parallelism: int) -> tuple[int, float]:
     add_helper_jar(env)
     t_env = StreamTableEnvironment.create(env)
     orders = ROOT / ".bench" / "job" / "out" / "orders"
-    t_env.execute_sql(curated_sink_ddl(str(orders)))  # the curated table, read back
+    t_env.execute_sql(curated_sink_ddl(str(orders), 10_000))  # the curated table, read back
     settings = OpenSearchSettings(url, "orders-write", None, None, None, 1000, 5 * 2**20, 1000, 5)
     t_env.execute_sql(opensearch_sink_ddl(settings, str(ROOT / ".bench" / "opensearch-dlq")))
     columns = ", ".join(f"`{name}`" for name, _ in ORDER_COLUMNS)

@@ -50,7 +50,16 @@ ORDER_COLUMNS = ([("line_id", "STRING")] + _stream_fields("sales")
                     ("promo", PROMO_TYPE), ("missing", "ARRAY<STRING>")])
 
 
-def curated_sink_ddl(path: str) -> str:
+def _rolling(roll_interval_ms: int) -> str:
+    """Part files closed at least every `roll_interval_ms`, to be committed by the next checkpoint.
+    Without it a file stays in progress (hidden) until it reaches 128 MB or 30 minutes; the orders'
+    partition commit closes a partition's file only until that partition is first committed (while
+    sales of that date keep coming, the later files were seen waiting for the 30 minutes)."""
+    return (f"'sink.rolling-policy.rollover-interval' = '{roll_interval_ms} ms',\n"
+            f"  'sink.rolling-policy.check-interval' = '{roll_interval_ms} ms'")
+
+
+def curated_sink_ddl(path: str, roll_interval_ms: int) -> str:
     """Order documents as JSON lines under dt=YYYY-MM-DD (the sale's UTC date), committed on checkpoints."""
     return f"""CREATE TABLE curated_orders (
   {_fields(ORDER_COLUMNS)},
@@ -60,20 +69,18 @@ def curated_sink_ddl(path: str) -> str:
   'path' = '{path}',
   'format' = 'json',
   'json.encode.decimal-as-plain-number' = 'true',
-  'sink.partition-commit.policy.kind' = 'success-file'
+  'sink.partition-commit.policy.kind' = 'success-file',
+  {_rolling(roll_interval_ms)}
 )"""
 
 
 def dead_letter_sink_ddl(path: str, roll_interval_ms: int) -> str:
-    """Dead letters as JSON lines, committed on checkpoints. Unlike the partitioned orders, whose
-    partition commit closes their files on every checkpoint, a row-format file here would stay in
-    progress (hidden) until it reached 128 MB or 30 minutes: it rolls every `roll_interval_ms`."""
+    """Dead letters as JSON lines, committed on checkpoints."""
     return f"""CREATE TABLE dead_letters (`stream` STRING, `raw` STRING, reason STRING) WITH (
   'connector' = 'filesystem',
   'path' = '{path}',
   'format' = 'json',
-  'sink.rolling-policy.rollover-interval' = '{roll_interval_ms} ms',
-  'sink.rolling-policy.check-interval' = '{roll_interval_ms} ms'
+  {_rolling(roll_interval_ms)}
 )"""
 
 

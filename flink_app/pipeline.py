@@ -105,7 +105,7 @@ def build(config: JobConfig, reference: Snapshot) -> tuple[StreamExecutionEnviro
     t_env.create_temporary_view("joined_sales", t_env.from_data_stream(sales, SALE_TIME))
     t_env.create_temporary_view("bad_records", t_env.from_data_stream(dead_letters[0].union(*dead_letters[1:])))
 
-    t_env.execute_sql(curated_sink_ddl(f"{config.curated_path}/orders"))
+    t_env.execute_sql(curated_sink_ddl(f"{config.curated_path}/orders", config.checkpoint_interval_ms))
     t_env.execute_sql(dead_letter_sink_ddl(f"{config.curated_path}/dlq", config.checkpoint_interval_ms))
     t_env.create_temporary_view("orders", t_env.sql_query(orders_query()))
     statements = t_env.create_statement_set()

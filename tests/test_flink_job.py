@@ -85,7 +85,10 @@ def test_watching_the_bus_picks_up_files_that_arrive_later(tmp_path):
     try:
         wait_for(lambda: len(read_orders(root / "out")) > 0, job)
         unhide(later)
-        wait_for(lambda: len({d["line_id"] for d in read_orders(root / "out")} & later_lines) > 100, job)
+        # All but the few the watermark still holds (the last out-of-orderness bound's): a date's
+        # later orders must not wait for its part file to grow old once the date was committed.
+        wait_for(lambda: len({d["line_id"] for d in read_orders(root / "out")} & later_lines) > 0.95 * len(later_lines),
+                 job, seconds=120)
         wait_for(lambda: committed(root / "out" / "dlq"), job, seconds=30)  # dead letters, too, while it runs
     finally:
         stop(job)
@@ -140,13 +143,14 @@ def test_reference_data_refreshed_while_the_job_runs_applies_to_the_sales_after_
         written_before = {d["line_id"] for d in read_orders(root / "out")}
         time.sleep(10)  # three refresh intervals
         unhide(later)
-        wait_for(lambda: len({d["line_id"] for d in read_orders(root / "out")} & first_seen_later) > 1000, job)
+        wait_for(lambda: len({d["line_id"] for d in read_orders(root / "out")} & first_seen_later)
+                 > 0.95 * len(first_seen_later), job, seconds=120)
     finally:
         stop(job)
     orders = read_orders(root / "out")
     brands = {d["line_id"]: (str(d["item"]["item_id"]), d["item"]["brand"]) for d in orders if d["item"]}
     refreshed = [line for line in first_seen_later if line in brands]
-    assert len(refreshed) > 900
+    assert len(refreshed) > 0.9 * len(first_seen_later)
     assert [brands[line] for line in refreshed if brands[line][1] != f"{original[brands[line][0]]} (renamed)"] == []
     assert [(line, brand) for line, (item, brand) in brands.items() if line in written_before and brand != original[item]] == []
     oracle = expected_output(root / "bus", root / "ref")  # the renamed items: right for the later sales
