@@ -64,7 +64,7 @@ def sink_alone(url: str, parallelism: int) -> tuple[int, float]:
 
     from flink_app.config import OpenSearchSettings
     from flink_app.java_helper import add_helper_jar
-    from flink_app.order_sql import ORDER_COLUMNS, curated_sink_ddl, opensearch_sink_ddl
+    from flink_app.order_sql import ORDER_COLUMNS, curated_source_ddl, opensearch_sink_ddl
 
     env = StreamExecutionEnvironment.get_execution_environment()
     env.set_parallelism(parallelism)
@@ -72,7 +72,7 @@ def sink_alone(url: str, parallelism: int) -> tuple[int, float]:
     add_helper_jar(env)
     t_env = StreamTableEnvironment.create(env)
     orders = ROOT / ".bench" / "job" / "out" / "orders"
-    t_env.execute_sql(curated_sink_ddl(str(orders), 10_000))  # the curated table, read back
+    t_env.execute_sql(curated_source_ddl(str(orders)))
     settings = OpenSearchSettings(url, "orders-write", None, None, None, 1000, 5 * 2**20, 1000, 5)
     t_env.execute_sql(opensearch_sink_ddl(settings, str(ROOT / ".bench" / "opensearch-dlq")))
     columns = ", ".join(f"`{name}`" for name, _ in ORDER_COLUMNS)

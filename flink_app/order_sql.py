@@ -67,11 +67,19 @@ def curated_sink_ddl(path: str, roll_interval_ms: int) -> str:
 ) PARTITIONED BY (dt) WITH (
   'connector' = 'filesystem',
   'path' = '{path}',
-  'format' = 'json',
-  'json.encode.decimal-as-plain-number' = 'true',
+  'format' = 'json-lines',
   'sink.partition-commit.policy.kind' = 'success-file',
   {_rolling(roll_interval_ms)}
 )"""
+
+
+def curated_source_ddl(path: str) -> str:
+    """The curated orders read back as the table `curated_orders` (Flink's `json` format reads what
+    `json-lines` writes)."""
+    return f"""CREATE TABLE curated_orders (
+  {_fields(ORDER_COLUMNS)},
+  dt STRING
+) PARTITIONED BY (dt) WITH ('connector' = 'filesystem', 'path' = '{path}', 'format' = 'json')"""
 
 
 def dead_letter_sink_ddl(path: str, roll_interval_ms: int) -> str:
@@ -79,7 +87,7 @@ def dead_letter_sink_ddl(path: str, roll_interval_ms: int) -> str:
     return f"""CREATE TABLE dead_letters (`stream` STRING, `raw` STRING, reason STRING) WITH (
   'connector' = 'filesystem',
   'path' = '{path}',
-  'format' = 'json',
+  'format' = 'json-lines',
   {_rolling(roll_interval_ms)}
 )"""
 
@@ -108,7 +116,7 @@ def _reference(prefix: str, fields: tuple[str, ...], key: str) -> str:
 def opensearch_sink_ddl(settings: OpenSearchSettings, dead_letter_path: str) -> str:
     """The order documents into OpenSearch (the helper's `opensearch-orders` connector), `_id` = line_id."""
     options = {"connector": "opensearch-orders", "url": settings.url, "index": settings.index,
-               "dead-letter-path": dead_letter_path, "format": "json", "json.encode.decimal-as-plain-number": "true",
+               "dead-letter-path": dead_letter_path, "format": "json-lines",
                "bulk.max-documents": str(settings.bulk_max_documents), "bulk.max-bytes": str(settings.bulk_max_bytes),
                "bulk.flush-interval": f"{settings.flush_interval_ms} ms", "max-attempts": str(settings.max_attempts)}
     if settings.username is not None:
