@@ -110,3 +110,25 @@ def test_killed_mid_run_and_resumed_the_sink_loses_no_document(killed_and_resume
     from it sends the rest."""
     assert 0 < killed_and_resumed.indexed_before_kill < SALES_TO_KILL_IN, "the kill did not happen mid-run"
     assert killed_and_resumed.indexed == curated_documents(killed_and_resumed.root / "out")
+
+
+@pytest.mark.skipif(not os.environ.get("OPENSEARCH_URL"), reason="a real cluster: set OPENSEARCH_URL (README, OpenSearch)")
+def test_a_real_cluster_takes_every_order_as_the_curated_files_have_it(tmp_path):
+    from opensearch_setup.http import Auth, JsonHttp
+
+    url = os.environ["OPENSEARCH_URL"]
+    username, password = os.environ.get("OPENSEARCH_USERNAME"), os.environ.get("OPENSEARCH_PASSWORD")
+    options = (["--auth", "basic"] if username else []) + (["--no-security"] if os.environ.get("OPENSEARCH_SECURITY") == "false" else [])
+    assert setup_opensearch(["--url", url, "--replicas", "0", *options]) == 0
+    root = generate(tmp_path, customers=100, sales=1000, seed=32)
+    group = {"url": url, **({"auth": "basic", "username": username, "password": password} if username else {})}
+    properties = tmp_path / "properties.json"
+    properties.write_text(json.dumps([{"PropertyGroupId": "opensearch", "PropertyMap": group}]))
+    run_job(root, "--properties", str(properties))
+
+    assert [d for d in read_dead_letters(root / "out") if d["stream"] == "orders"] == []  # the mapping takes them all
+    cluster = JsonHttp(url, Auth("basic", username, password) if username else Auth())
+    cluster.send("POST", "/orders/_refresh")
+    curated = curated_documents(root / "out")
+    found = cluster.send("POST", "/orders/_search", {"size": len(curated), "query": {"ids": {"values": list(curated)}}})
+    assert {hit["_id"]: hit["_source"] for hit in found["hits"]["hits"]} == curated
