@@ -59,27 +59,28 @@ def _rolling(roll_interval_ms: int) -> str:
             f"  'sink.rolling-policy.check-interval' = '{roll_interval_ms} ms'")
 
 
-def curated_sink_ddl(path: str, roll_interval_ms: int) -> str:
-    """Order documents as JSON lines under dt=YYYY-MM-DD (the sale's UTC date), committed on checkpoints."""
+def _curated_table(options: str) -> str:
     return f"""CREATE TABLE curated_orders (
   {_fields(ORDER_COLUMNS)},
   dt STRING
 ) PARTITIONED BY (dt) WITH (
-  'connector' = 'filesystem',
+  {options}
+)"""
+
+
+def curated_sink_ddl(path: str, roll_interval_ms: int) -> str:
+    """Order documents as JSON lines under dt=YYYY-MM-DD (the sale's UTC date), committed on checkpoints."""
+    return _curated_table(f"""'connector' = 'filesystem',
   'path' = '{path}',
   'format' = 'json-lines',
   'sink.partition-commit.policy.kind' = 'success-file',
-  {_rolling(roll_interval_ms)}
-)"""
+  {_rolling(roll_interval_ms)}""")
 
 
 def curated_source_ddl(path: str) -> str:
     """The curated orders read back as the table `curated_orders` (Flink's `json` format reads what
     `json-lines` writes)."""
-    return f"""CREATE TABLE curated_orders (
-  {_fields(ORDER_COLUMNS)},
-  dt STRING
-) PARTITIONED BY (dt) WITH ('connector' = 'filesystem', 'path' = '{path}', 'format' = 'json')"""
+    return _curated_table(f"'connector' = 'filesystem', 'path' = '{path}', 'format' = 'json'")
 
 
 def dead_letter_sink_ddl(path: str, roll_interval_ms: int) -> str:

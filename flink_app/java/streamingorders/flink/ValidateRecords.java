@@ -165,7 +165,8 @@ public final class ValidateRecords extends ProcessFunction<String, Row> {
                     return inRange(field, new BigDecimal(value.textValue()), value.textValue());
                 }
                 if (value.isNumber()) {
-                    return inRange(field, value.decimalValue(), value.decimalValue().toPlainString());
+                    BigDecimal number = value.decimalValue();
+                    return inRange(field, number, number.toPlainString());
                 }
                 break;
             case "timestamp":
