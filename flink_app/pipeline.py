@@ -9,8 +9,8 @@
     refresh ticks ─► load reference data (Python: CSV/Parquet, folder or S3) ─► snapshot ┘
                                                                         │
     as-of joins (Java AsOfJoin): bill customer, its address, ship customer, its address
-       ─► the order document in Flink SQL (flink_app.order_sql) ─► <curated>/orders/dt=YYYY-MM-DD
-                                                                 └► OpenSearch bulk (optional) ─► refused: <curated>/dlq/opensearch
+       ─► the order document (Java OrderDocuments, flink_app.documents) ─► <curated>/orders/dt=YYYY-MM-DD
+                                                                        └► OpenSearch bulk (optional) ─► refused: <curated>/dlq/opensearch
 
 Python reads the reference data once per refresh and calls the geocoder (once per address
 version); no Python runs per sale. Validation, timestamps, watermarks, dedup, the reference
@@ -23,18 +23,19 @@ import sys
 
 from pyflink.common import Configuration, Duration, WatermarkStrategy
 from pyflink.datastream import DataStream, StreamExecutionEnvironment
-from pyflink.table import DataTypes, Schema, StatementSet, StreamTableEnvironment
+from pyflink.table import StatementSet, StreamTableEnvironment
 
 from flink_app.bus import bus_source
 from flink_app.config import STREAMS, JobConfig
+from flink_app.documents import order_documents
 from flink_app.geocoding import GEOCODE_COLUMNS, geocoding_step
 from flink_app.java_helper import (add_helper_jar, as_of_join, first_deliveries, partition_by_field, with_event_time,
                                    with_reference_data)
 from flink_app.kinesis import kinesis_source_ddl
-from flink_app.order_sql import ORDER_COLUMNS, curated_sink_ddl, dead_letter_sink_ddl, opensearch_sink_ddl, orders_query
 from flink_app.records import FIELDS
 from flink_app.reference import Snapshot
 from flink_app.reference_snapshots import reference_snapshots, snapshot_json
+from flink_app.sinks import curated_sink_ddl, dead_letter_sink_ddl, opensearch_sink_ddl
 from flink_app.validate import columns, row_type, validated
 
 # Each sale line's customers and addresses as of the sale: (name and prefix of the version's columns,
@@ -43,9 +44,6 @@ JOINS = (("bc", "bill_customer_id", "customers", "customer_id"),
          ("ba", "bc_address_id", "addresses", "address_id"),
          ("sc", "ship_customer_id", "customers", "customer_id"),
          ("sa", "sc_address_id", "addresses", "address_id"))
-# The joined rows' columns come from their type; `ts` is the sale's time, for its date partition.
-SALE_TIME = (Schema.new_builder().column_by_metadata("ts", DataTypes.TIMESTAMP_LTZ(3), "rowtime")
-             .watermark("ts", "SOURCE_WATERMARK()").build())
 
 
 def flink_configuration(config: JobConfig) -> Configuration:
@@ -86,7 +84,6 @@ def build(config: JobConfig, reference: Snapshot) -> tuple[StreamExecutionEnviro
     if not config.msf:
         add_helper_jar(env)
     t_env = StreamTableEnvironment.create(env)
-    t_env.get_config().set("table.local-time-zone", "UTC")  # dt is the sale's UTC date
 
     dead_letters, streams = [], {}
     for stream in STREAMS:
@@ -102,19 +99,18 @@ def build(config: JobConfig, reference: Snapshot) -> tuple[StreamExecutionEnviro
                                 snapshot_json(reference), refreshed)
     for name, sale_key, stream, version_key in JOINS:
         sales = as_of_join(sales, sale_key, streams[stream], version_key, name, config.join_state_ttl_ms)
-    t_env.create_temporary_view("joined_sales", t_env.from_data_stream(sales, SALE_TIME))
+    documents = order_documents(sales, [name for name, *_ in JOINS])
+    t_env.create_temporary_view("order_documents", t_env.from_data_stream(documents))
     t_env.create_temporary_view("bad_records", t_env.from_data_stream(dead_letters[0].union(*dead_letters[1:])))
 
     t_env.execute_sql(curated_sink_ddl(f"{config.curated_path}/orders", config.checkpoint_interval_ms))
     t_env.execute_sql(dead_letter_sink_ddl(f"{config.curated_path}/dlq", config.checkpoint_interval_ms))
-    t_env.create_temporary_view("orders", t_env.sql_query(orders_query()))
     statements = t_env.create_statement_set()
-    statements.add_insert_sql("INSERT INTO curated_orders SELECT * FROM orders")
+    statements.add_insert_sql("INSERT INTO curated_orders SELECT document, dt FROM order_documents")
     statements.add_insert_sql("INSERT INTO dead_letters SELECT `stream`, `raw`, reason FROM bad_records")
-    if config.opensearch is not None:  # the same joined rows (the planner shares the plan), without dt
+    if config.opensearch is not None:  # the same documents (the planner shares the plan)
         t_env.execute_sql(opensearch_sink_ddl(config.opensearch, f"{config.curated_path}/dlq/opensearch"))
-        columns_out = ", ".join(f"`{name}`" for name, _ in ORDER_COLUMNS)
-        statements.add_insert_sql(f"INSERT INTO opensearch_orders SELECT {columns_out} FROM orders")
+        statements.add_insert_sql("INSERT INTO opensearch_orders SELECT line_id, document FROM order_documents")
     return env, statements
 
 

@@ -12,7 +12,7 @@ from pyflink.java_gateway import get_gateway
 from pyflink.util.java_utils import to_jarray
 
 from flink_app.java_helper import helper
-from flink_app.order_sql import decimal_digits
+from flink_app.documents import decimal_digits
 from flink_app.records import EVENT_TIME, FIELDS, REQUIRED
 
 

@@ -2,8 +2,6 @@ package streamingorders.flink;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.serialization.RuntimeContextInitializationContextAdapters;
-import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,24 +19,23 @@ import org.apache.flink.table.data.RowData;
 final class BulkWriter extends AbstractStreamOperator<String> implements OneInputStreamOperator<RowData, String> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final BulkSettings settings;
-    private final SerializationSchema<RowData> encoder;
     private final int idPosition;
+    private final int documentPosition;
     private transient BulkClient client;
     private transient List<BulkClient.Document> buffer;
     private transient long bufferedBytes;
     private transient Counter documents;
     private transient Counter rejected;
 
-    BulkWriter(BulkSettings settings, SerializationSchema<RowData> encoder, int idPosition) {
+    BulkWriter(BulkSettings settings, int idPosition, int documentPosition) {
         this.settings = settings;
-        this.encoder = encoder;
         this.idPosition = idPosition;
+        this.documentPosition = documentPosition;
     }
 
     @Override
     public void open() throws Exception {
         super.open();
-        encoder.open(RuntimeContextInitializationContextAdapters.serializationAdapter(getRuntimeContext()));
         client = new BulkClient(settings);
         buffer = new ArrayList<>();
         var metrics = getMetricGroup().addGroup("opensearch");
@@ -52,7 +49,7 @@ final class BulkWriter extends AbstractStreamOperator<String> implements OneInpu
     @Override
     public void processElement(StreamRecord<RowData> element) throws Exception {
         RowData row = element.getValue();
-        byte[] json = encoder.serialize(row);
+        byte[] json = row.getBinary(documentPosition);
         buffer.add(new BulkClient.Document(row.getString(idPosition).toString(), json));
         bufferedBytes += json.length;
         if (buffer.size() >= settings.maxDocuments || bufferedBytes >= settings.maxBytes) {

@@ -1,6 +1,7 @@
 package streamingorders.flink;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -8,11 +9,10 @@ import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.table.connector.sink.DynamicTableSink;
 import org.apache.flink.table.factories.DynamicTableSinkFactory;
 import org.apache.flink.table.factories.FactoryUtil;
-import org.apache.flink.table.factories.SerializationFormatFactory;
 
 /**
- * The table connector `opensearch-orders`: each row, encoded by the table's format (JSON, as the
- * curated files), is indexed into OpenSearch with `_id` = the id column, through bulk requests.
+ * The table connector `opensearch-orders`: each row's document column (JSON, UTF-8: the same bytes
+ * as the curated files) is indexed into OpenSearch with `_id` = the id column, through bulk requests.
  * Documents OpenSearch rejects for what they hold go to `dead-letter-path` with the reason.
  */
 public final class OpenSearchSinkFactory implements DynamicTableSinkFactory {
@@ -20,6 +20,8 @@ public final class OpenSearchSinkFactory implements DynamicTableSinkFactory {
             .withDescription("the cluster's endpoint, e.g. https://search-x.eu-west-1.es.amazonaws.com");
     static final ConfigOption<String> INDEX = ConfigOptions.key("index").stringType().defaultValue("orders-write");
     static final ConfigOption<String> ID_COLUMN = ConfigOptions.key("id-column").stringType().defaultValue("line_id");
+    static final ConfigOption<String> DOCUMENT_COLUMN = ConfigOptions.key("document-column").stringType()
+            .defaultValue("document");
     static final ConfigOption<String> USERNAME = ConfigOptions.key("username").stringType().noDefaultValue();
     static final ConfigOption<String> PASSWORD = ConfigOptions.key("password").stringType().noDefaultValue();
     static final ConfigOption<String> SIGV4_REGION = ConfigOptions.key("sigv4.region").stringType().noDefaultValue()
@@ -40,31 +42,35 @@ public final class OpenSearchSinkFactory implements DynamicTableSinkFactory {
 
     @Override
     public Set<ConfigOption<?>> requiredOptions() {
-        return Set.of(URL, DEAD_LETTER_PATH, FactoryUtil.FORMAT);
+        return Set.of(URL, DEAD_LETTER_PATH);
     }
 
     @Override
     public Set<ConfigOption<?>> optionalOptions() {
-        return Set.of(INDEX, ID_COLUMN, USERNAME, PASSWORD, SIGV4_REGION, SIGV4_SERVICE, MAX_DOCUMENTS, MAX_BYTES, FLUSH_INTERVAL, MAX_ATTEMPTS, BACKOFF);
+        return Set.of(INDEX, ID_COLUMN, DOCUMENT_COLUMN, USERNAME, PASSWORD, SIGV4_REGION, SIGV4_SERVICE, MAX_DOCUMENTS, MAX_BYTES, FLUSH_INTERVAL, MAX_ATTEMPTS, BACKOFF);
     }
 
     @Override
     public DynamicTableSink createDynamicTableSink(Context context) {
         FactoryUtil.TableFactoryHelper helper = FactoryUtil.createTableFactoryHelper(this, context);
-        var format = helper.discoverEncodingFormat(SerializationFormatFactory.class, FactoryUtil.FORMAT);
         helper.validate();
         ReadableConfig options = helper.getOptions();
         var columns = context.getCatalogTable().getResolvedSchema().getColumnNames();
-        int idPosition = columns.indexOf(options.get(ID_COLUMN));
-        if (idPosition < 0) {
-            throw new IllegalArgumentException("id-column '" + options.get(ID_COLUMN) + "' is not a column of " + columns);
-        }
+        int idPosition = columnPosition(columns, ID_COLUMN, options);
+        int documentPosition = columnPosition(columns, DOCUMENT_COLUMN, options);
         BulkSettings settings = new BulkSettings(options.get(URL).replaceAll("/+$", ""), options.get(INDEX),
                 options.getOptional(USERNAME).orElse(null), options.getOptional(PASSWORD).orElse(null),
                 options.getOptional(SIGV4_REGION).orElse(null), options.get(SIGV4_SERVICE),
                 options.get(MAX_DOCUMENTS), options.get(MAX_BYTES), options.get(FLUSH_INTERVAL).toMillis(),
                 options.get(MAX_ATTEMPTS), options.get(BACKOFF).toMillis());
-        return new OpenSearchTableSink(format, context.getCatalogTable().getResolvedSchema().toPhysicalRowDataType(),
-                idPosition, settings, options.get(DEAD_LETTER_PATH));
+        return new OpenSearchTableSink(idPosition, documentPosition, settings, options.get(DEAD_LETTER_PATH));
+    }
+
+    private static int columnPosition(List<String> columns, ConfigOption<String> option, ReadableConfig options) {
+        int position = columns.indexOf(options.get(option));
+        if (position < 0) {
+            throw new IllegalArgumentException(option.key() + " '" + options.get(option) + "' is not a column of " + columns);
+        }
+        return position;
     }
 }

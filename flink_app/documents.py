@@ -1,0 +1,44 @@
+"""The order document (CONTRACT.md §3), written for each joined sale line by the Java helper's
+OrderDocuments from the job's copy of the contract: the sale's fields, `bill_customer` and
+`ship_customer` each with its `address` (its location and geocoding outcome), `item`, `promo` and
+`missing`, as one JSON object, with `line_id` and `dt` (the sale's UTC date) beside it."""
+
+from __future__ import annotations
+
+from pyflink.datastream import DataStream
+from pyflink.java_gateway import get_gateway
+from pyflink.util.java_utils import to_jarray
+
+from flink_app.java_helper import helper
+from flink_app.records import FIELDS
+from flink_app.reference import INTEGER_FIELDS, ITEM_FIELDS, PROMO_FIELDS
+
+MONEY = (15, 2)  # (precision, scale) of the document's money fields
+GMT_OFFSET = (5, 2)
+
+
+def decimal_digits(name: str) -> tuple[int, int]:
+    """(precision, scale) of the decimal field `name` in the order document."""
+    return GMT_OFFSET if name == "gmt_offset" else MONEY
+
+
+def document_fields(kinds: dict[str, str]):
+    """The Java description of one part of the document: its fields and their kinds, in order."""
+    jvm = get_gateway().jvm
+    digits = [decimal_digits(name) if kind == "decimal" else (0, 0) for name, kind in kinds.items()]
+    return helper().DocumentFields(to_jarray(jvm.String, list(kinds)), to_jarray(jvm.String, list(kinds.values())),
+                                   to_jarray(jvm.int, [p for p, _ in digits]), to_jarray(jvm.int, [s for _, s in digits]))
+
+
+def order_documents(joined: DataStream, join_prefixes: list[str]) -> DataStream:
+    """Rows of (line_id, document: UTF-8 JSON bytes, dt); `join_prefixes` name the columns of the
+    bill customer, its address, the ship customer and its address in `joined`."""
+    return DataStream(helper().OrderDocuments.of(
+        joined._j_data_stream, document_fields(FIELDS["sales"]), document_fields(FIELDS["customers"]),
+        document_fields(FIELDS["addresses"]), document_fields(_reference_kinds(ITEM_FIELDS)),
+        document_fields(_reference_kinds(PROMO_FIELDS)),
+        to_jarray(get_gateway().jvm.String, join_prefixes)))
+
+
+def _reference_kinds(fields: tuple[str, ...]) -> dict[str, str]:
+    return {name: "int" if name in INTEGER_FIELDS else "decimal" if name == "cost" else "str" for name in fields}
