@@ -1,7 +1,11 @@
-"""The order document (CONTRACT.md §3), written for each joined sale line by the Java helper's
-OrderDocuments from the job's copy of the contract: the sale's fields, `bill_customer` and
-`ship_customer` each with its `address` (its location and geocoding outcome), `item`, `promo` and
-`missing`, as one JSON object, with `line_id` and `dt` (the sale's UTC date) beside it."""
+"""The order document (CONTRACT.md §3) from the job's copy of the contract: the sale's fields,
+`bill_customer` and `ship_customer` each with its `address` (its location and geocoding outcome),
+`item`, `promo` and `missing`, as one JSON object, with `line_id` and `dt` (the sale's UTC date)
+beside it.
+
+Each part is encoded once, where it enters the job (the Java helper's EncodeDocument for the
+streams, WithReferenceData for a reference snapshot), and OrderDocuments puts the parts of each
+joined sale line in place: a customer version is encoded once, not once for each of its sales."""
 
 from __future__ import annotations
 
@@ -30,14 +34,29 @@ def document_fields(kinds: dict[str, str]):
                                    to_jarray(jvm.int, [p for p, _ in digits]), to_jarray(jvm.int, [s for _, s in digits]))
 
 
+# What each stream keeps beside its encoded part: what the joins, dedup and partitions still need.
+KEPT = {"sales": ("order_id", "item_id", "promo_id", "bill_customer_id", "ship_customer_id", "event_ms"),
+        "customers": ("customer_id", "address_id", "event_ms"),
+        "addresses": ("address_id", "event_ms")}
+
+
+def encoded(rows: DataStream, stream: str) -> DataStream:
+    """The stream's validated rows (addresses: geocoded) as their `KEPT` fields and `document`, their
+    part of the order document."""
+    return DataStream(helper().EncodeDocument.of(rows._j_data_stream, document_fields(FIELDS[stream]),
+                                                 to_jarray(get_gateway().jvm.String, list(KEPT[stream])),
+                                                 stream == "addresses", stream))
+
+
+def reference_fields() -> tuple:
+    """The Java descriptions of the items' and the promos' rows."""
+    return document_fields(_reference_kinds(ITEM_FIELDS)), document_fields(_reference_kinds(PROMO_FIELDS))
+
+
 def order_documents(joined: DataStream, join_prefixes: list[str]) -> DataStream:
-    """Rows of (line_id, document: UTF-8 JSON bytes, dt); `join_prefixes` name the columns of the
-    bill customer, its address, the ship customer and its address in `joined`."""
-    return DataStream(helper().OrderDocuments.of(
-        joined._j_data_stream, document_fields(FIELDS["sales"]), document_fields(FIELDS["customers"]),
-        document_fields(FIELDS["addresses"]), document_fields(_reference_kinds(ITEM_FIELDS)),
-        document_fields(_reference_kinds(PROMO_FIELDS)),
-        to_jarray(get_gateway().jvm.String, join_prefixes)))
+    """Rows of (line_id, document: UTF-8 JSON bytes, dt) from the joined sale lines; `join_prefixes`
+    name the columns of the bill customer, its address, the ship customer and its address."""
+    return DataStream(helper().OrderDocuments.of(joined._j_data_stream, to_jarray(get_gateway().jvm.String, join_prefixes)))
 
 
 def _reference_kinds(fields: tuple[str, ...]) -> dict[str, str]:

@@ -40,11 +40,13 @@ def first_deliveries(lines: DataStream, order_id_position: int, item_id_position
     return DataStream(helper().FirstDelivery.of(lines._j_data_stream, order_id_position, item_id_position, window_ms))
 
 
-def with_reference_data(sales: DataStream, first_snapshot_json: str, snapshots: DataStream) -> DataStream:
-    """Each sale with its item and promo as `item_field` and `promo_field` columns: from the first
-    snapshot (JSON), then from the latest of `snapshots`."""
+def with_reference_data(sales: DataStream, first_snapshot_json: str, snapshots: DataStream, item_fields,
+                        promo_fields) -> DataStream:
+    """Each sale with its item and promo, encoded as described by `item_fields` and `promo_fields`
+    (flink_app.documents), as `item_document` and `promo_document`: from the first snapshot (JSON),
+    then from the latest of `snapshots`."""
     return DataStream(helper().WithReferenceData.of(sales._j_data_stream, snapshots._j_data_stream,
-                                                    first_snapshot_json))
+                                                    first_snapshot_json, item_fields, promo_fields))
 
 
 def as_of_join(rows: DataStream, row_key: str, versions: DataStream, version_key: str, name: str,

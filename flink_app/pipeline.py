@@ -2,15 +2,18 @@
 
     source (bus or Kinesis) ─► validate ─► dead letters ─► <curated>/dlq
                                    │
-                                   ├─ addresses ─► event time ─► by address_id ─► geocoding ─► versions
-                                   ├─ customers ─► event time ─► versions              (Async I/O, HTTP)
-                                   └─ sales ─► event time ─► first delivery only ─► + item, promo
-                                                                                        ▲
-    refresh ticks ─► load reference data (Python: CSV/Parquet, folder or S3) ─► snapshot ┘
+                                   ├─ addresses ─► event time ─► by address_id ─► geocoding ─► encode ─► versions
+                                   ├─ customers ─► event time ─► encode ─► versions    (Async I/O, HTTP)
+                                   └─ sales ─► event time ─► encode ─► first delivery only ─► + item, promo
+                                                                                                  ▲
+    refresh ticks ─► load reference data (Python: CSV/Parquet, folder or S3) ─► snapshot ─────────┘
                                                                         │
     as-of joins (Java AsOfJoin): bill customer, its address, ship customer, its address
        ─► the order document (Java OrderDocuments, flink_app.documents) ─► <curated>/orders/dt=YYYY-MM-DD
                                                                         └► OpenSearch bulk (optional) ─► refused: <curated>/dlq/opensearch
+
+"encode" writes each record's part of the order document once, where it enters (a customer version
+once, not once per sale), and keeps beside it only the keys and time the later steps need.
 
 Python reads the reference data once per refresh and calls the geocoder (once per address
 version); no Python runs per sale. Validation, timestamps, watermarks, dedup, the reference
@@ -27,7 +30,7 @@ from pyflink.table import StatementSet, StreamTableEnvironment
 
 from flink_app.bus import bus_source
 from flink_app.config import STREAMS, JobConfig
-from flink_app.documents import order_documents
+from flink_app.documents import encoded, order_documents, reference_fields
 from flink_app.geocoding import GEOCODE_COLUMNS, geocoding_step
 from flink_app.java_helper import (add_helper_jar, as_of_join, first_deliveries, partition_by_field, with_event_time,
                                    with_reference_data)
@@ -93,10 +96,11 @@ def build(config: JobConfig, reference: Snapshot) -> tuple[StreamExecutionEnviro
         streams[stream] = with_event_time(rows, len(FIELDS[stream]), config.out_of_orderness_ms,
                                           config.idle_timeout_ms)
     streams["addresses"] = _geocoded(streams["addresses"], columns("addresses"), config)
+    streams = {stream: encoded(rows, stream) for stream, rows in streams.items()}
     refreshed = reference_snapshots(env, config.reference_path, config.reference_format,
                                     config.reference_refresh_seconds, config.bounded)
     sales = with_reference_data(first_deliveries(streams["sales"], 0, 1, config.dedup_window_ms),
-                                snapshot_json(reference), refreshed)
+                                snapshot_json(reference), refreshed, *reference_fields())
     for name, sale_key, stream, version_key in JOINS:
         sales = as_of_join(sales, sale_key, streams[stream], version_key, name, config.join_state_ttl_ms)
     documents = order_documents(sales, [name for name, *_ in JOINS])

@@ -1,6 +1,8 @@
 package streamingorders.flink;
 
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +30,9 @@ import org.apache.flink.types.Row;
 
 /**
  * Each sale with the reference rows current when it passes (CONTRACT.md §4: reference data is not
- * versioned in time): the sale's fields, then its item's as `item_field` and its promo's as
- * `promo_field`, nulls where there is none.
+ * versioned in time): the sale's fields, then `item_document` and `promo_document`, its item's and
+ * its promo's parts of the order document (the fields as JSON object members, DocumentFields),
+ * null where there is none. Each snapshot is encoded once, when it comes into use.
  *
  * <p>The job starts with the snapshot the client read (so no sale waits for Python to start), and
  * each snapshot on the second input, rows of (items, promos) from the Python loader
@@ -43,18 +46,21 @@ public final class WithReferenceData extends AbstractStreamOperator<Row> impleme
     private final RowTypeInfo snapshotType;
     private final RowTypeInfo saleType;
     private final Row firstSnapshot;
+    private final DocumentFields itemFields;
+    private final DocumentFields promoFields;
     private final int itemId;
     private final int promoId;
     private transient BroadcastState<String, Row> current;
-    private transient Map<Object, Row> items;
-    private transient Map<Object, Row> promos;
-    private transient Row noItem;
-    private transient Row noPromo;
+    private transient Map<Object, byte[]> items;
+    private transient Map<Object, byte[]> promos;
 
-    private WithReferenceData(RowTypeInfo saleType, RowTypeInfo snapshotType, Row firstSnapshot) {
+    private WithReferenceData(RowTypeInfo saleType, RowTypeInfo snapshotType, Row firstSnapshot,
+                              DocumentFields itemFields, DocumentFields promoFields) {
         this.saleType = saleType;
         this.snapshotType = snapshotType;
         this.firstSnapshot = firstSnapshot;
+        this.itemFields = itemFields;
+        this.promoFields = promoFields;
         this.itemId = saleType.getFieldIndex("item_id");
         this.promoId = saleType.getFieldIndex("promo_id");
     }
@@ -62,12 +68,13 @@ public final class WithReferenceData extends AbstractStreamOperator<Row> impleme
     /**
      * `sales` with the reference rows of `firstSnapshot` (JSON: {"items": [[field, ...], ...],
      * "promos": [...]}, fields in the order of `snapshots`' row types), then of the latest of
-     * `snapshots`.
+     * `snapshots`; `itemFields` and `promoFields` describe the tables' rows.
      */
-    public static DataStream<Row> of(DataStream<Row> sales, DataStream<Row> snapshots, String firstSnapshot) throws Exception {
+    public static DataStream<Row> of(DataStream<Row> sales, DataStream<Row> snapshots, String firstSnapshot,
+                                     DocumentFields itemFields, DocumentFields promoFields) throws Exception {
         RowTypeInfo snapshotType = (RowTypeInfo) snapshots.getType();
         WithReferenceData operator = new WithReferenceData((RowTypeInfo) sales.getType(), snapshotType,
-                snapshotFromJson(firstSnapshot, snapshotType));
+                snapshotFromJson(firstSnapshot, snapshotType), itemFields, promoFields);
         return sales.connect(snapshots.broadcast())
                 .transform("reference data", operator.outputType(), operator)
                 .uid("reference-data");
@@ -109,19 +116,13 @@ public final class WithReferenceData extends AbstractStreamOperator<Row> impleme
     }
 
     private RowTypeInfo outputType() {
-        RowTypeInfo item = tableType(snapshotType, 0);
-        RowTypeInfo promo = tableType(snapshotType, 1);
-        int arity = saleType.getArity() + item.getArity() + promo.getArity();
-        TypeInformation<?>[] types = new TypeInformation<?>[arity];
-        String[] names = new String[arity];
-        int position = 0;
-        for (RowTypeInfo part : new RowTypeInfo[] {saleType, item, promo}) {
-            String prefix = part == saleType ? "" : part == item ? "item_" : "promo_";
-            for (int i = 0; i < part.getArity(); i++, position++) {
-                types[position] = part.getTypeAt(i);
-                names[position] = prefix + part.getFieldNames()[i];
-            }
-        }
+        int arity = saleType.getArity() + 2;
+        TypeInformation<?>[] types = Arrays.copyOf(saleType.getFieldTypes(), arity);
+        String[] names = Arrays.copyOf(saleType.getFieldNames(), arity);
+        types[arity - 2] = Types.PRIMITIVE_ARRAY(Types.BYTE);
+        types[arity - 1] = Types.PRIMITIVE_ARRAY(Types.BYTE);
+        names[arity - 2] = "item_document";
+        names[arity - 1] = "promo_document";
         return new RowTypeInfo(types, names);
     }
 
@@ -136,8 +137,6 @@ public final class WithReferenceData extends AbstractStreamOperator<Row> impleme
         super.initializeState(context);
         current = context.getOperatorStateStore().getBroadcastState(
                 new MapStateDescriptor<>("reference snapshot", Types.STRING, snapshotType));
-        noItem = new Row(tableType(snapshotType, 0).getArity());
-        noPromo = new Row(tableType(snapshotType, 1).getArity());
         Row restored = current.get(CURRENT);
         use(restored != null ? restored : firstSnapshot);
     }
@@ -145,9 +144,9 @@ public final class WithReferenceData extends AbstractStreamOperator<Row> impleme
     @Override
     public void processElement1(StreamRecord<Row> record) {
         Row sale = record.getValue();
-        Row item = items.getOrDefault(sale.getField(itemId), noItem);
         Object promo = sale.getField(promoId);
-        output.collect(record.replace(Row.join(sale, item, promo == null ? noPromo : promos.getOrDefault(promo, noPromo))));
+        Row documents = Row.of(items.get(sale.getField(itemId)), promo == null ? null : promos.get(promo));
+        output.collect(record.replace(Row.join(sale, documents)));
     }
 
     @Override
@@ -157,15 +156,19 @@ public final class WithReferenceData extends AbstractStreamOperator<Row> impleme
     }
 
     @SuppressWarnings("unchecked")
-    private void use(Row snapshot) {
-        items = byKey((List<Row>) snapshot.getField(0));
-        promos = byKey((List<Row>) snapshot.getField(1));
+    private void use(Row snapshot) throws IOException {
+        items = encodedByKey((List<Row>) snapshot.getField(0), itemFields, tableType(snapshotType, 0));
+        promos = encodedByKey((List<Row>) snapshot.getField(1), promoFields, tableType(snapshotType, 1));
     }
 
-    private static Map<Object, Row> byKey(List<Row> rows) {
-        Map<Object, Row> byKey = new HashMap<>();
+    private static Map<Object, byte[]> encodedByKey(List<Row> rows, DocumentFields fields, RowTypeInfo rowType)
+            throws IOException {
+        int[] positions = fields.positionsIn(rowType, "");
+        JsonMembers members = new JsonMembers();
+        Map<Object, byte[]> byKey = new HashMap<>();
         for (Row row : rows) {
-            byKey.put(row.getField(0), row);
+            fields.write(members.start(), row, positions);
+            byKey.put(row.getField(0), members.end());
         }
         return byKey;
     }
