@@ -31,11 +31,11 @@ public final class DocumentFields implements Serializable {
         this.scales = scales.clone();
     }
 
-    /** The positions of the fields in `rowType`, whose names carry `prefix`. */
-    int[] positionsIn(RowTypeInfo rowType, String prefix) {
+    /** The positions of the fields in `rowType`. */
+    int[] positionsIn(RowTypeInfo rowType) {
         int[] positions = new int[names.length];
         for (int i = 0; i < names.length; i++) {
-            positions[i] = position(rowType, prefix + names[i]);
+            positions[i] = position(rowType, names[i]);
         }
         return positions;
     }

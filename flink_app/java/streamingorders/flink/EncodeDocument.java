@@ -30,7 +30,7 @@ public final class EncodeDocument extends RichMapFunction<Row, Row> {
 
     private EncodeDocument(RowTypeInfo rowType, DocumentFields fields, String[] keep, boolean geocoded) {
         this.fields = fields;
-        fieldPositions = fields.positionsIn(rowType, "");
+        fieldPositions = fields.positionsIn(rowType);
         keptPositions = positions(rowType, keep);
         geocodePositions = geocoded ? positions(rowType, new String[] {"location_lat", "location_lon",
                 "geocode_status", "geocode_precision", "geocode_provider"}) : null;

@@ -163,7 +163,7 @@ public final class WithReferenceData extends AbstractStreamOperator<Row> impleme
 
     private static Map<Object, byte[]> encodedByKey(List<Row> rows, DocumentFields fields, RowTypeInfo rowType)
             throws IOException {
-        int[] positions = fields.positionsIn(rowType, "");
+        int[] positions = fields.positionsIn(rowType);
         JsonMembers members = new JsonMembers();
         Map<Object, byte[]> byKey = new HashMap<>();
         for (Row row : rows) {
