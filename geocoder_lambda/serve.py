@@ -88,8 +88,12 @@ def make_server(host: str, port: int) -> ThreadingHTTPServer:
             for name, value in (response.get("headers") or {}).items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                # The client gave up (its timeout) before the answer; it retries on its own.
+                print(f"serve: {self.client_address[0]} closed the connection before its answer", file=sys.stderr)
 
         do_GET = do_POST = do_PUT = do_DELETE = _invoke  # noqa: N815 (http.server's naming)
 
