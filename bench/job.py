@@ -7,6 +7,7 @@ HTTP requests to the geocoder at most a tenth of the distinct geocodable address
     make bench            # or: .venv/bin/python -m bench.job [--parallelism N] [--dataset sales|addresses|both]
 
 Prints sales/s over the job's run (from submission to the last commit: JVM start-up excluded), the
+pace once warmed up (orders/s while the middle half of the order files' bytes was written), the
 peak memory of the whole process tree (client, Flink's JVM, Python workers) and the largest
 checkpoint seen on disk. With geocoding on, the job calls the geocoder handler served on 127.0.0.1
 (`geocoder_lambda.serve`, offline provider), whose own metrics count the requests and addresses.
@@ -59,12 +60,14 @@ def folder_bytes(folder: Path) -> int:
 
 
 class Sampler(threading.Thread):
-    """Peak memory of the job's process tree and peak size of its checkpoint folder."""
+    """Peak memory of the job's process tree, peak size of its checkpoint folder, and the bytes of
+    its order files over time (in-progress files included: they grow as the job writes)."""
 
-    def __init__(self, pid: int, checkpoints: Path):
+    def __init__(self, pid: int, checkpoints: Path, orders: Path):
         super().__init__(daemon=True)
-        self.pid, self.checkpoints = pid, checkpoints
+        self.pid, self.checkpoints, self.orders = pid, checkpoints, orders
         self.peak_rss = self.peak_checkpoint = 0
+        self.written: list[tuple[float, int]] = []  # (monotonic seconds, bytes of order files)
         self.running = True
 
     def run(self) -> None:
@@ -72,9 +75,18 @@ class Sampler(threading.Thread):
             self.peak_rss = max(self.peak_rss, tree_rss_bytes(self.pid))
             try:
                 self.peak_checkpoint = max(self.peak_checkpoint, folder_bytes(self.checkpoints))
-            except OSError:  # a checkpoint being deleted while we walk it
+                self.written.append((time.monotonic(), folder_bytes(self.orders)))
+            except OSError:  # a file being renamed or deleted while we walk the folder
                 pass
             time.sleep(0.5)
+
+    def middle_half_seconds(self) -> float:
+        """How long the job took to write the middle half of its order bytes (from 25% to 75%):
+        its pace once warmed up, without JVM and Python start-up or the final commit."""
+        total = self.written[-1][1]
+        quarter = next(t for t, size in self.written if size >= total / 4)
+        three_quarters = next(t for t, size in self.written if size >= total * 3 / 4)
+        return three_quarters - quarter
 
 
 @dataclass
@@ -84,10 +96,20 @@ class JobRun:
     elapsed: float
     peak_rss: int
     peak_checkpoint: int
+    orders: int
+    middle_half_seconds: float
 
     @property
     def sales_per_second(self) -> float:
         return self.sales / self.elapsed
+
+    @property
+    def warm_orders_per_second(self) -> float | None:
+        """None when the run wrote too little to time its middle half (the addresses dataset)."""
+        return self.orders / 2 / self.middle_half_seconds if self.middle_half_seconds >= 5 else None
+
+    def warm_pace(self) -> str:
+        return "n/a" if self.warm_orders_per_second is None else f"{self.warm_orders_per_second:,.0f} orders/s"
 
 
 def run_job(dataset: Path, parallelism: int, *options: str) -> JobRun:
@@ -98,7 +120,7 @@ def run_job(dataset: Path, parallelism: int, *options: str) -> JobRun:
                str(dataset / "reference"), "--out", str(work / "out"), "--bounded",
                "--parallelism", str(parallelism), "--checkpoint-dir", checkpoints.as_uri(), *options]
     job = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    sampler = Sampler(job.pid, checkpoints)
+    sampler = Sampler(job.pid, checkpoints, work / "out" / "orders")
     sampler.start()
     summary = job.communicate()[0]
     sampler.running = False
@@ -106,7 +128,10 @@ def run_job(dataset: Path, parallelism: int, *options: str) -> JobRun:
         sys.exit(f"the job failed (exit {job.returncode})")
     elapsed = float(re.search(r"finished in ([\d.]+) s", summary).group(1))
     sales = int(re.search(r"sales read\s+([\d,]+)", summary).group(1).replace(",", ""))
-    return JobRun(summary.strip(), sales, elapsed, sampler.peak_rss, sampler.peak_checkpoint)
+    orders = int(re.search(r"orders written\s+([\d,]+)", summary).group(1).replace(",", ""))
+    sampler.join()
+    return JobRun(summary.strip(), sales, elapsed, sampler.peak_rss, sampler.peak_checkpoint, orders,
+                  sampler.middle_half_seconds())
 
 
 class ServedGeocoder:
@@ -155,7 +180,8 @@ def address_versions(dataset: Path) -> tuple[int, int]:
 def report(label: str, run: JobRun, parallelism: int) -> None:
     print(f"--- {label}\n{run.summary}")
     print(f"job ({label}): {run.sales:,} sales in {run.elapsed:.1f} s at parallelism {parallelism}: "
-          f"{run.sales_per_second:,.0f} sales/s; peak memory {run.peak_rss / 2**20:,.0f} MiB "
+          f"{run.sales_per_second:,.0f} sales/s; warmed up (the middle half of the orders written): "
+          f"{run.warm_pace()}; peak memory {run.peak_rss / 2**20:,.0f} MiB "
           f"(process tree); largest checkpoint folder {run.peak_checkpoint / 2**20:,.1f} MiB")
 
 
@@ -184,7 +210,7 @@ def compare(name: str, parallelism: int) -> None:
           f"{places:,} distinct geocodable versions; {totals['Requests']:,.0f} requests to the geocoder "
           f"(target at most {places / 10:,.0f}) carrying {totals['Addresses']:,.0f} addresses")
     print(f"{name}: geocoding on costs {1 - on.sales_per_second / off.sales_per_second:.1%} of the sales/s "
-          f"({off.sales_per_second:,.0f} -> {on.sales_per_second:,.0f})")
+          f"({off.sales_per_second:,.0f} -> {on.sales_per_second:,.0f}); warmed up: {off.warm_pace()} -> {on.warm_pace()}")
 
 
 def main() -> None:
