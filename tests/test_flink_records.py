@@ -97,6 +97,9 @@ def test_values_keep_their_exact_text_and_the_event_time_is_read(parse):
 @pytest.mark.parametrize("line, reason", [
     ('{"order_id": 7, "item_id"', "not valid JSON"),
     ("[1, 2]", "not a JSON object but an array"),
+    ("null", "not a JSON object but null"),
+    ('{"order_id": 1, "item_id": 1, "bill_customer_id": {"id": "C"}, "ship_customer_id": "C", '
+     '"sale_datetime": "2026-11-24T10:00:00Z"}', "field 'bill_customer_id' must be a string, not an object"),
     ('{"item_id": 1, "bill_customer_id": "C", "ship_customer_id": "C", "sale_datetime": "2026-11-24T10:00:00Z"}',
      "missing required field 'order_id'"),
     ('{"order_id": null, "item_id": 1, "bill_customer_id": "C", "ship_customer_id": "C", '

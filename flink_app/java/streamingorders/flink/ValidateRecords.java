@@ -1,20 +1,24 @@
 package streamingorders.flink;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.math.RoundingMode;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.RowTypeInfo;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonFactory;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParser;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonProcessingException;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.DeserializationFeature;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonToken;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -41,9 +45,7 @@ public final class ValidateRecords extends ProcessFunction<String, Row> {
     private static final Pattern TIMESTAMP = Pattern.compile(
             "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})");
     private static final Pattern DATE = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}");
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final JsonFactory JSON = new JsonFactory();
 
     private final String stream;
     private final String[] names;
@@ -52,6 +54,7 @@ public final class ValidateRecords extends ProcessFunction<String, Row> {
     private final int eventTime;
     private final int[] precisions;
     private final int[] scales;
+    private final HashMap<String, Integer> positions = new HashMap<>();
     private transient Counter recordsIn;
     private transient Counter deadLetters;
 
@@ -73,6 +76,9 @@ public final class ValidateRecords extends ProcessFunction<String, Row> {
         if (names.length != kinds.length || names.length != precisions.length || names.length != scales.length
                 || eventTime < 0) {
             throw new IllegalArgumentException("field lists of " + stream + " do not match");
+        }
+        for (int i = 0; i < names.length; i++) {
+            positions.put(names[i], i);
         }
     }
 
@@ -117,72 +123,129 @@ public final class ValidateRecords extends ProcessFunction<String, Row> {
 
     /** The record as a row, or {@link InvalidRecord} saying why it is not one. */
     public Row parse(String line) throws InvalidRecord {
-        JsonNode document;
-        try {
-            document = JSON.readTree(line);
-        } catch (JsonProcessingException error) {
-            throw new InvalidRecord("not valid JSON: " + error.getOriginalMessage());
-        }
-        if (document == null || document.isMissingNode()) {
-            throw new InvalidRecord("not valid JSON: no content");
-        }
-        if (!document.isObject()) {
-            throw new InvalidRecord("not a JSON object but " + describe(document));
-        }
+        Object[] values = read(line);
         for (String name : required) {
-            JsonNode value = document.get(name);
-            if (value == null || value.isNull()) {
+            if (values[positions.get(name)] == null) {
                 throw new InvalidRecord("missing required field '" + name + "'");
             }
         }
         Row row = new Row(names.length + 1);
         for (int i = 0; i < names.length; i++) {
-            JsonNode value = document.get(names[i]);
-            if (value != null && !value.isNull()) {
-                row.setField(i, value(i, value));
+            if (values[i] != null) {
+                row.setField(i, value(i, values[i]));
             }
         }
         row.setField(names.length, eventMillis((String) row.getField(eventTime)));
         return row;
     }
 
-    private Object value(int field, JsonNode value) throws InvalidRecord {
+    /**
+     * The values of the contract's fields in `line`, by position: a String, a Long, a BigInteger (an
+     * integer beyond 64 bits), a BigDecimal (any other number), a Boolean or {@link Nested}; null
+     * when absent or null. Read by a streaming parser: no tree of nodes per record.
+     */
+    private Object[] read(String line) throws InvalidRecord {
+        Object[] values = new Object[names.length];
+        try (JsonParser parser = JSON.createParser(line)) {
+            JsonToken token = parser.nextToken();
+            if (token == null) {
+                throw new InvalidRecord("not valid JSON: no content");
+            }
+            if (token != JsonToken.START_OBJECT) {
+                Object value = scalar(parser, token);
+                endOfInput(parser);
+                throw new InvalidRecord("not a JSON object but " + describe(value));
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                Integer position = positions.get(parser.currentName());
+                Object value = scalar(parser, parser.nextToken());
+                if (position != null) {
+                    values[position] = value;  // a repeated field: the last one counts
+                }
+            }
+            endOfInput(parser);
+        } catch (JsonProcessingException error) {
+            throw new InvalidRecord("not valid JSON: " + error.getOriginalMessage());
+        } catch (IOException error) {
+            throw new UncheckedIOException(error);
+        }
+        return values;
+    }
+
+    /** The value at `token`, its children skipped when it is an object or an array. */
+    private static Object scalar(JsonParser parser, JsonToken token) throws IOException {
+        switch (token) {
+            case VALUE_STRING:
+                return parser.getText();
+            case VALUE_NUMBER_INT:
+                return parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                        ? parser.getBigIntegerValue() : (Object) parser.getLongValue();
+            case VALUE_NUMBER_FLOAT:
+                return parser.getDecimalValue();
+            case VALUE_TRUE:
+            case VALUE_FALSE:
+                return token == JsonToken.VALUE_TRUE;
+            case VALUE_NULL:
+                return null;
+            case START_ARRAY:
+            case START_OBJECT:
+                parser.skipChildren();
+                return token == JsonToken.START_ARRAY ? Nested.ARRAY : Nested.OBJECT;
+            default:
+                throw new IllegalStateException("unexpected JSON token " + token);
+        }
+    }
+
+    private static void endOfInput(JsonParser parser) throws IOException, InvalidRecord {
+        if (parser.nextToken() != null) {
+            throw new InvalidRecord("not valid JSON: more content after the value");
+        }
+    }
+
+    private Object value(int field, Object value) throws InvalidRecord {
         String name = names[field];
         String kind = kinds[field];
         switch (kind) {
             case "str":
-                if (value.isTextual()) {
-                    return value.textValue();
+                if (value instanceof String) {
+                    return value;
                 }
                 break;
             case "int":
-                if (value.isIntegralNumber() && value.canConvertToLong()) {
-                    return value.longValue();
+                if (value instanceof Long) {
+                    return value;
                 }
                 break;
             case "decimal":
-                if (value.isTextual() && DECIMAL.matcher(value.textValue()).matches()) {
-                    return inRange(field, new BigDecimal(value.textValue()), value.textValue());
+                if (value instanceof String && DECIMAL.matcher((String) value).matches()) {
+                    return inRange(field, new BigDecimal((String) value), (String) value);
                 }
-                if (value.isNumber()) {
-                    BigDecimal number = value.decimalValue();
+                if (value instanceof Number) {
+                    BigDecimal number = decimal((Number) value);
                     return inRange(field, number, number.toPlainString());
                 }
                 break;
             case "timestamp":
-                if (value.isTextual() && TIMESTAMP.matcher(value.textValue()).matches()) {
-                    return value.textValue();
+                if (value instanceof String && TIMESTAMP.matcher((String) value).matches()) {
+                    return value;
                 }
                 break;
             case "date":
-                if (value.isTextual() && DATE.matcher(value.textValue()).matches()) {
-                    return value.textValue();
+                if (value instanceof String && DATE.matcher((String) value).matches()) {
+                    return value;
                 }
                 break;
             default:
                 throw new IllegalArgumentException("unknown field kind " + kind);
         }
         throw new InvalidRecord("field '" + name + "' must be " + expected(kind) + ", not " + describe(value));
+    }
+
+    private static BigDecimal decimal(Number number) {
+        if (number instanceof Long) {
+            return BigDecimal.valueOf((Long) number);
+        }
+        return number instanceof BigInteger ? new BigDecimal((BigInteger) number) : (BigDecimal) number;
     }
 
     private String inRange(int field, BigDecimal value, String text) throws InvalidRecord {
@@ -211,26 +274,32 @@ public final class ValidateRecords extends ProcessFunction<String, Row> {
         }
     }
 
-    private static String describe(JsonNode value) {
-        if (value.isTextual()) {
-            return "a string (" + quoted(value.textValue()) + ")";
+    private static String describe(Object value) {
+        if (value instanceof String) {
+            return "a string (" + quoted((String) value) + ")";
         }
-        if (value.isBoolean()) {
+        if (value instanceof Boolean) {
             return "a boolean";
         }
-        if (value.isIntegralNumber()) {
-            return value.canConvertToLong() ? "an integer" : "an integer out of range";
+        if (value instanceof Long) {
+            return "an integer";
         }
-        if (value.isNumber()) {
+        if (value instanceof BigInteger) {
+            return "an integer out of range";
+        }
+        if (value instanceof BigDecimal) {
             return "a number";
         }
-        return value.isArray() ? "an array" : "an object";
+        return value == null ? "null" : value == Nested.ARRAY ? "an array" : "an object";
     }
 
     private static String quoted(String text) {
         String quoted = "'" + text + "'";
         return quoted.length() <= 60 ? quoted : quoted.substring(0, 57) + "...";
     }
+
+    /** A value that is an object or an array (never valid for a field of the contract). */
+    private enum Nested { ARRAY, OBJECT }
 
     /** Why a record is a dead letter; no stack trace, as it is expected and counted. */
     public static final class InvalidRecord extends Exception {
