@@ -30,7 +30,8 @@ def row_type(cols: list[tuple[str, str]]):
 
 def record_validator(stream: str):
     """The Java validator of `stream`'s records (its `parse(line)` can be called from Python).
-    Decimals must fit the document's DECIMAL type, which would otherwise make them null."""
+    Decimals must fit the document's precision once rounded to its scale (the document would
+    otherwise hold null)."""
     jvm = get_gateway().jvm
     digits = [decimal_digits(name) if kind == "decimal" else (0, 0) for name, kind in FIELDS[stream].items()]
     return helper().ValidateRecords(stream, to_jarray(jvm.String, list(FIELDS[stream])),

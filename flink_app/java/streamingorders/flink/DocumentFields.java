@@ -12,7 +12,8 @@ import org.apache.flink.types.Row;
  * The fields of one part of the order document (the sale, a customer, an address, the item, the
  * promo) in contract order, each with its kind (flink_app/records.py): `int` is written as a
  * number, `decimal` (exact text in the row) as a number rounded half-up to its scale, or null when
- * it then has more than its precision's digits (as SQL's CAST to DECIMAL did), and the rest as
+ * it then has more than its precision's digits (as SQL's CAST to DECIMAL does; validation refuses
+ * such a value in a stream, so only a reference row's can be null this way), and the rest as
  * strings.
  */
 public final class DocumentFields implements Serializable {

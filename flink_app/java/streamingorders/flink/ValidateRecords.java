@@ -34,7 +34,7 @@ import org.apache.flink.util.OutputTag;
  * wrong type or drop the record, DESIGN.md).
  *
  * <p>Values: strings and integers as they came; decimals as their exact decimal text (a JSON number
- * as written, 12.34), for SQL to cast exactly; timestamps and dates as sent. The field lists come
+ * as written, 12.34), for the order document to round exactly (DocumentFields); timestamps and dates as sent. The field lists come
  * from the job's copy of the contract (flink_app/records.py).
  */
 public final class ValidateRecords extends ProcessFunction<String, Row> {
@@ -61,8 +61,8 @@ public final class ValidateRecords extends ProcessFunction<String, Row> {
     /**
      * `kinds[i]` is the kind of field `names[i]`: str, int, decimal, timestamp or date; `required`
      * must be present and not null; `eventTimeField`, a timestamp, gives `event_ms`. A decimal
-     * must fit DECIMAL(`precisions[i]`, `scales[i]`) once rounded to that scale, as SQL will cast
-     * it (a value that does not fit would become null).
+     * must fit DECIMAL(`precisions[i]`, `scales[i]`) once rounded to that scale, as the document
+     * rounds it (a value that does not fit would become null there).
      */
     public ValidateRecords(String stream, String[] names, String[] kinds, String[] required, String eventTimeField,
                            int[] precisions, int[] scales) {
