@@ -34,9 +34,14 @@ public final class DocumentFields implements Serializable {
 
     /** The positions of the fields in `rowType`. */
     int[] positionsIn(RowTypeInfo rowType) {
-        int[] positions = new int[names.length];
-        for (int i = 0; i < names.length; i++) {
-            positions[i] = position(rowType, names[i]);
+        return positions(rowType, names);
+    }
+
+    /** The positions of `fieldNames` in `rowType`; a clear error for a name it lacks. */
+    static int[] positions(RowTypeInfo rowType, String... fieldNames) {
+        int[] positions = new int[fieldNames.length];
+        for (int i = 0; i < fieldNames.length; i++) {
+            positions[i] = position(rowType, fieldNames[i]);
         }
         return positions;
     }
@@ -44,7 +49,7 @@ public final class DocumentFields implements Serializable {
     static int position(RowTypeInfo rowType, String name) {
         int position = rowType.getFieldIndex(name);
         if (position < 0) {
-            throw new IllegalArgumentException("the joined row has no field " + name);
+            throw new IllegalArgumentException("no field " + name + " in " + rowType);
         }
         return position;
     }

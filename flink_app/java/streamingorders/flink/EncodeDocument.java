@@ -31,9 +31,9 @@ public final class EncodeDocument extends RichMapFunction<Row, Row> {
     private EncodeDocument(RowTypeInfo rowType, DocumentFields fields, String[] keep, boolean geocoded) {
         this.fields = fields;
         fieldPositions = fields.positionsIn(rowType);
-        keptPositions = positions(rowType, keep);
-        geocodePositions = geocoded ? positions(rowType, new String[] {"location_lat", "location_lon",
-                "geocode_status", "geocode_precision", "geocode_provider"}) : null;
+        keptPositions = DocumentFields.positions(rowType, keep);
+        geocodePositions = geocoded ? DocumentFields.positions(rowType, "location_lat", "location_lon",
+                "geocode_status", "geocode_precision", "geocode_provider") : null;
     }
 
     /** `rows` encoded; `geocoded`: they are addresses with the geocoding step's columns. */
@@ -42,22 +42,15 @@ public final class EncodeDocument extends RichMapFunction<Row, Row> {
         RowTypeInfo rowType = (RowTypeInfo) rows.getType();
         TypeInformation<?>[] types = new TypeInformation<?>[keep.length + 1];
         String[] names = new String[keep.length + 1];
+        int[] kept = DocumentFields.positions(rowType, keep);
         for (int i = 0; i < keep.length; i++) {
-            types[i] = rowType.getTypeAt(DocumentFields.position(rowType, keep[i]));
+            types[i] = rowType.getTypeAt(kept[i]);
             names[i] = keep[i];
         }
         types[keep.length] = Types.PRIMITIVE_ARRAY(Types.BYTE);
         names[keep.length] = "document";
         return rows.map(new EncodeDocument(rowType, fields, keep, geocoded), new RowTypeInfo(types, names))
                 .name("encode " + stream).uid("encode-" + stream);
-    }
-
-    private static int[] positions(RowTypeInfo rowType, String[] names) {
-        int[] positions = new int[names.length];
-        for (int i = 0; i < names.length; i++) {
-            positions[i] = DocumentFields.position(rowType, names[i]);
-        }
-        return positions;
     }
 
     @Override

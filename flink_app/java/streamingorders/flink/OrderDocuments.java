@@ -37,9 +37,7 @@ public final class OrderDocuments extends RichMapFunction<Row, Row> {
     private final int sale;
     private final int item;
     private final int promo;
-    private final Party bill;
-    private final Party ship;
-    private final Party[] parties;
+    private final Party[] parties;  // the bill customer, then the ship customer
     private transient ByteArrayOutputStream out;
 
     /** Where a customer and its address are in the joined row, and their names in the document. */
@@ -67,9 +65,8 @@ public final class OrderDocuments extends RichMapFunction<Row, Row> {
         sale = DocumentFields.position(row, "document");
         item = DocumentFields.position(row, "item_document");
         promo = DocumentFields.position(row, "promo_document");
-        bill = new Party(row, "bill_customer", joinPrefixes[0], joinPrefixes[1]);
-        ship = new Party(row, "ship_customer", joinPrefixes[2], joinPrefixes[3]);
-        parties = new Party[] {bill, ship};
+        parties = new Party[] {new Party(row, "bill_customer", joinPrefixes[0], joinPrefixes[1]),
+                new Party(row, "ship_customer", joinPrefixes[2], joinPrefixes[3])};
     }
 
     /**
@@ -94,8 +91,9 @@ public final class OrderDocuments extends RichMapFunction<Row, Row> {
         out.reset();
         out.writeBytes(ascii("{\"line_id\":\"" + lineId + "\","));
         out.writeBytes((byte[]) row.getField(sale));
-        writeCustomer(row, bill);
-        writeCustomer(row, ship);
+        for (Party party : parties) {
+            writeCustomer(row, party);
+        }
         out.writeBytes(ITEM);
         writeObject(row.getField(item));
         out.writeBytes(PROMO);
