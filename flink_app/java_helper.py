@@ -49,12 +49,21 @@ def with_reference_data(sales: DataStream, first_snapshot_json: str, snapshots: 
                                                     first_snapshot_json, item_fields, promo_fields))
 
 
-def as_of_join(rows: DataStream, row_key: str, versions: DataStream, version_key: str, name: str,
-               ttl_ms: int) -> DataStream:
-    """Each row with the version of its `row_key` as of its `event_ms` (CONTRACT.md §4), the
-    version's fields appended as `name_field`; `ttl_ms` > 0 forgets keys not updated for that long."""
-    return DataStream(helper().AsOfJoin.of(rows._j_data_stream, row_key, versions._j_data_stream, version_key, name,
-                                           ttl_ms))
+def customer_versions(customers: DataStream, addresses: DataStream, sales: DataStream, ttl_ms: int) -> DataStream:
+    """Each customer version, and each address version sent to every customer that named the
+    address, for `customer_as_of`; `sales` lend their watermarks. `ttl_ms` > 0 forgets an address
+    not updated for that long."""
+    return DataStream(helper().CustomerVersions.of(customers._j_data_stream, addresses._j_data_stream,
+                                                   sales._j_data_stream, ttl_ms))
+
+
+def customer_as_of(sales: DataStream, customer_key: str, versions: DataStream, customer_prefix: str,
+                   address_prefix: str, ttl_ms: int) -> DataStream:
+    """Each sale with the `document` of its customer `customer_key` and of that customer's address,
+    both as of its `event_ms` (CONTRACT.md §4), as `customer_prefix_document` and
+    `address_prefix_document`; `ttl_ms` > 0 forgets customers not updated for that long."""
+    return DataStream(helper().CustomerAsOf.of(sales._j_data_stream, customer_key, versions._j_data_stream,
+                                               customer_prefix, address_prefix, ttl_ms))
 
 
 def partition_by_field(rows: DataStream, position: int) -> DataStream:

@@ -8,7 +8,9 @@
                                                                                                   ▲
     refresh ticks ─► load reference data (Python: CSV/Parquet, folder or S3) ─► snapshot ─────────┘
                                                                         │
-    as-of joins (Java AsOfJoin): bill customer, its address, ship customer, its address
+    customer versions, and each address version sent to every customer that named the address (Java
+    CustomerVersions, keyed by address_id) ─► as-of joins (Java CustomerAsOf, keyed by customer):
+    bill customer with its address, ship customer with its address
        ─► the order document (Java OrderDocuments, flink_app.documents) ─► <curated>/orders/dt=YYYY-MM-DD
                                                                         └► OpenSearch bulk (optional) ─► refused: <curated>/dlq/opensearch
 
@@ -32,8 +34,8 @@ from flink_app.bus import bus_source
 from flink_app.config import STREAMS, JobConfig
 from flink_app.documents import encoded, order_documents, reference_fields
 from flink_app.geocoding import GEOCODE_COLUMNS, geocoding_step
-from flink_app.java_helper import (add_helper_jar, as_of_join, first_deliveries, partition_by_field, with_event_time,
-                                   with_reference_data)
+from flink_app.java_helper import (add_helper_jar, customer_as_of, customer_versions, first_deliveries,
+                                   partition_by_field, with_event_time, with_reference_data)
 from flink_app.kinesis import kinesis_source_ddl
 from flink_app.records import FIELDS
 from flink_app.reference import Snapshot
@@ -41,12 +43,9 @@ from flink_app.reference_snapshots import reference_snapshots, snapshot_json
 from flink_app.sinks import curated_sink_ddl, dead_letter_sink_ddl, opensearch_sink_ddl
 from flink_app.validate import columns, row_type, validated
 
-# Each sale line's customers and addresses as of the sale: (name and prefix of the version's columns,
-# the sale's column holding the key, the versions' stream, their key).
-JOINS = (("bc", "bill_customer_id", "customers", "customer_id"),
-         ("ba", "bc_address_id", "addresses", "address_id"),
-         ("sc", "ship_customer_id", "customers", "customer_id"),
-         ("sa", "sc_address_id", "addresses", "address_id"))
+# Each sale line's customers, each with its address, as of the sale: (the sale's column holding the
+# customer, the prefixes of the customer's and the address's columns).
+JOINS = (("bill_customer_id", "bc", "ba"), ("ship_customer_id", "sc", "sa"))
 
 
 def flink_configuration(config: JobConfig) -> Configuration:
@@ -108,9 +107,10 @@ def build(config: JobConfig, reference: Snapshot) -> tuple[StreamExecutionEnviro
                                     config.reference_refresh_seconds, config.bounded)
     sales = with_reference_data(first_deliveries(streams["sales"], 0, 1, config.dedup_window_ms),
                                 snapshot_json(reference), refreshed, *reference_fields())
-    for name, sale_key, stream, version_key in JOINS:
-        sales = as_of_join(sales, sale_key, streams[stream], version_key, name, config.join_state_ttl_ms)
-    documents = order_documents(sales, [name for name, *_ in JOINS])
+    versions = customer_versions(streams["customers"], streams["addresses"], sales, config.join_state_ttl_ms)
+    for customer_key, customer_prefix, address_prefix in JOINS:
+        sales = customer_as_of(sales, customer_key, versions, customer_prefix, address_prefix, config.join_state_ttl_ms)
+    documents = order_documents(sales, [prefix for _, *prefixes in JOINS for prefix in prefixes])
     t_env.create_temporary_view("order_documents", t_env.from_data_stream(documents))
     t_env.create_temporary_view("bad_records", t_env.from_data_stream(dead_letters[0].union(*dead_letters[1:])))
 

@@ -1,0 +1,213 @@
+package streamingorders.flink;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.ListTypeInfo;
+import org.apache.flink.api.java.typeutils.MapTypeInfo;
+import org.apache.flink.api.java.typeutils.RowTypeInfo;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
+import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.types.Row;
+
+/**
+ * The event-time as-of join of CONTRACT.md §4 for one of a sale's customers: the version of the
+ * customer with the greatest time at or before the sale's, and the version of that customer
+ * version's address at or before the sale's time (a tie goes to the later delivery), or nulls when
+ * there is none. The output is the sale's fields followed by the two versions' `document`s, named
+ * `customerPrefix_document` and `addressPrefix_document`, with the sale's time as its timestamp.
+ *
+ * <p>Keyed by customer, it keeps the customer's versions and those of its addresses, both as
+ * {@link KeptVersions}, from the rows of {@link CustomerVersions}: one state read per sale. A sale
+ * waits in state until the versions' watermark has passed its time, since a version up to the
+ * out-of-orderness bound older may still be on its way. A sale whose time the versions'
+ * watermark has already passed (a backlog being caught up, or a late sale) is joined at once: this
+ * is what makes it cheaper than Flink SQL's temporal join, which waits for the watermark of both
+ * inputs and walks RocksDB iterators for every row. When the versions input is idle the combined
+ * watermark releases the waiting sales, as in Flink SQL.
+ *
+ * <p>A TTL (`ttlMillis` > 0, processing time) forgets a customer whose versions and addresses'
+ * versions were not written for that long.
+ */
+public final class CustomerAsOf extends AbstractStreamOperator<Row>
+        implements TwoInputStreamOperator<Row, Row, Row>, Triggerable<String, VoidNamespace> {
+    private final RowTypeInfo saleType;
+    private final RowTypeInfo customerType;
+    private final RowTypeInfo addressType;
+    private final int saleTime;
+    private final int customerTime;
+    private final int customerAddress;
+    private final int customerDocument;
+    private final int addressId;
+    private final int addressTime;
+    private final int addressDocument;
+    private final long ttlMillis;
+    private transient ValueState<Row> party;
+    private transient MapState<Long, List<Row>> waiting;
+    private transient InternalTimerService<VoidNamespace> timers;
+    private transient StreamRecord<Row> joined;
+    private transient long versionsWatermark;
+
+    private CustomerAsOf(RowTypeInfo saleType, RowTypeInfo versionsType, long ttlMillis) {
+        this.saleType = saleType;
+        this.customerType = (RowTypeInfo) versionsType.<Row>getTypeAt(1);
+        this.addressType = (RowTypeInfo) versionsType.<Row>getTypeAt(2);
+        this.saleTime = saleType.getFieldIndex(KeptVersions.TIME_FIELD);
+        this.customerTime = customerType.getFieldIndex(KeptVersions.TIME_FIELD);
+        this.customerAddress = customerType.getFieldIndex("address_id");
+        this.customerDocument = customerType.getFieldIndex("document");
+        this.addressId = addressType.getFieldIndex("address_id");
+        this.addressTime = addressType.getFieldIndex(KeptVersions.TIME_FIELD);
+        this.addressDocument = addressType.getFieldIndex("document");
+        this.ttlMillis = ttlMillis;
+    }
+
+    /**
+     * `sales` joined on their field `customerKey` to the customer and its address of `versions`
+     * (the rows of {@link CustomerVersions}), as of the sales' `event_ms`; `customerPrefix` names
+     * the operator, its state (uid) and, with `addressPrefix`, the two columns it adds.
+     */
+    public static DataStream<Row> of(DataStream<Row> sales, String customerKey, DataStream<Row> versions,
+                                     String customerPrefix, String addressPrefix, long ttlMillis) {
+        RowTypeInfo saleType = (RowTypeInfo) sales.getType();
+        CustomerAsOf join = new CustomerAsOf(saleType, (RowTypeInfo) versions.getType(), ttlMillis);
+        return sales.connect(versions)
+                .keyBy(new FieldKey(saleType.getFieldIndex(customerKey)), new FieldKey(0), Types.STRING)
+                .transform("as-of join " + customerPrefix, join.outputType(customerPrefix, addressPrefix), join)
+                .uid("as-of-join-" + customerPrefix);
+    }
+
+    private RowTypeInfo outputType(String customerPrefix, String addressPrefix) {
+        int arity = saleType.getArity();
+        TypeInformation<?>[] types = new TypeInformation<?>[arity + 2];
+        String[] names = new String[arity + 2];
+        for (int i = 0; i < arity; i++) {
+            types[i] = saleType.getTypeAt(i);
+            names[i] = saleType.getFieldNames()[i];
+        }
+        types[arity] = customerType.getTypeAt(customerDocument);
+        names[arity] = customerPrefix + "_document";
+        types[arity + 1] = addressType.getTypeAt(addressDocument);
+        names[arity + 1] = addressPrefix + "_document";
+        return new RowTypeInfo(types, names);
+    }
+
+    /** `descriptor` with a TTL of `ttlMillis` since the last write, if positive. */
+    static <S extends StateDescriptor<?, ?>> S withTtl(S descriptor, long ttlMillis) {
+        if (ttlMillis > 0) {
+            descriptor.enableTimeToLive(StateTtlConfig.newBuilder(Duration.ofMillis(ttlMillis))
+                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                    .build());
+        }
+        return descriptor;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        // (customer's versions, address_id -> that address's versions)
+        RowTypeInfo partyType = new RowTypeInfo(new TypeInformation<?>[] {new ListTypeInfo<>(customerType),
+                new MapTypeInfo<>(Types.STRING, new ListTypeInfo<>(addressType))}, new String[] {"customer", "addresses"});
+        party = getKeyedStateStore().getState(withTtl(new ValueStateDescriptor<>("party", partyType), ttlMillis));
+        // No TTL: a waiting sale leaves when its timer fires, never by expiry.
+        waiting = getKeyedStateStore().getMapState(new MapStateDescriptor<>("waiting", Types.LONG, new ListTypeInfo<>(saleType)));
+        timers = getInternalTimerService("waiting rows", VoidNamespaceSerializer.INSTANCE, this);
+        joined = new StreamRecord<>(null);
+        versionsWatermark = Long.MIN_VALUE;
+    }
+
+    @Override
+    public void processElement1(StreamRecord<Row> record) throws Exception {
+        Row sale = record.getValue();
+        long time = (Long) sale.getField(saleTime);
+        if (time <= versionsWatermark) {
+            emit(sale, documentsAsOf(time), time);
+        } else {
+            List<Row> atTime = waiting.get(time);
+            if (atTime == null) {
+                atTime = new ArrayList<>(1);
+                timers.registerEventTimeTimer(VoidNamespace.INSTANCE, time);
+            }
+            atTime.add(sale);
+            waiting.put(time, atTime);
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void processElement2(StreamRecord<Row> record) throws Exception {
+        Row versions = party.value();
+        if (versions == null) {
+            versions = Row.of(new ArrayList<Row>(), new HashMap<String, List<Row>>());
+        }
+        Row customer = (Row) record.getValue().getField(1);
+        long watermark = timers.currentWatermark();
+        if (customer != null) {
+            KeptVersions.add((List<Row>) versions.getField(0), customer, customerTime, watermark);
+        } else {
+            Row address = (Row) record.getValue().getField(2);
+            List<Row> kept = ((Map<String, List<Row>>) versions.getField(1))
+                    .computeIfAbsent((String) address.getField(addressId), id -> new ArrayList<>());
+            KeptVersions.add(kept, address, addressTime, watermark);
+        }
+        party.update(versions);
+    }
+
+    @Override
+    public void processWatermark2(Watermark mark) throws Exception {
+        versionsWatermark = Math.max(versionsWatermark, mark.getTimestamp());
+        super.processWatermark2(mark);
+    }
+
+    @Override
+    public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+        long time = timer.getTimestamp();
+        Row documents = documentsAsOf(time);
+        for (Row sale : waiting.get(time)) {
+            emit(sale, documents, time);
+        }
+        waiting.remove(time);
+    }
+
+    @Override
+    public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) {}
+
+    /** (the customer's document, its address's document) as of `time`; null where there is none. */
+    @SuppressWarnings("unchecked")
+    private Row documentsAsOf(long time) throws Exception {
+        Row versions = party.value();
+        if (versions == null) {
+            return new Row(2);
+        }
+        Row customer = KeptVersions.asOf((List<Row>) versions.getField(0), customerTime, time);
+        if (customer == null) {
+            return new Row(2);
+        }
+        List<Row> addresses = ((Map<String, List<Row>>) versions.getField(1)).get(customer.getField(customerAddress));
+        Row address = KeptVersions.asOf(addresses, addressTime, time);
+        return Row.of(customer.getField(customerDocument), address == null ? null : address.getField(addressDocument));
+    }
+
+    private void emit(Row sale, Row documents, long time) {
+        output.collect(joined.replace(Row.join(sale, documents), time));
+    }
+}
