@@ -3,8 +3,8 @@ answers every item `201` without storing anything, so the figures are the job's,
 
 1. The job on the sales dataset of bench.job (20k customers, 1M sale lines) with the sink on: its
    sales/s, to compare with bench.job's figure with the sink off.
-2. The sink alone at parallelism 2: the curated documents of run 1 read back by Flink's JSON format
-   and written through the sink (target: at least 15,000 documents/s).
+2. The sink alone at parallelism 2: the curated documents of run 1 read back as lines (`line_id`
+   taken by JSON_VALUE) and written through the sink (target: at least 15,000 documents/s).
 
     .venv/bin/python -m bench.opensearch [--sink-alone]
 """
