@@ -1,14 +1,11 @@
 package streamingorders.flink;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.StateDescriptor;
-import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -110,24 +107,13 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
         return new RowTypeInfo(types, names);
     }
 
-    /** `descriptor` with a TTL of `ttlMillis` since the last write, if positive. */
-    static <S extends StateDescriptor<?, ?>> S withTtl(S descriptor, long ttlMillis) {
-        if (ttlMillis > 0) {
-            descriptor.enableTimeToLive(StateTtlConfig.newBuilder(Duration.ofMillis(ttlMillis))
-                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                    .build());
-        }
-        return descriptor;
-    }
-
     @Override
     public void open() throws Exception {
         super.open();
         // (customer's versions, address_id -> that address's versions)
         RowTypeInfo partyType = new RowTypeInfo(new TypeInformation<?>[] {new ListTypeInfo<>(customerType),
                 new MapTypeInfo<>(Types.STRING, new ListTypeInfo<>(addressType))}, new String[] {"customer", "addresses"});
-        party = getKeyedStateStore().getState(withTtl(new ValueStateDescriptor<>("party", partyType), ttlMillis));
+        party = getKeyedStateStore().getState(KeptVersions.withTtl(new ValueStateDescriptor<>("party", partyType), ttlMillis));
         // No TTL: a waiting sale leaves when its timer fires, never by expiry.
         waiting = getKeyedStateStore().getMapState(new MapStateDescriptor<>("waiting", Types.LONG, new ListTypeInfo<>(saleType)));
         timers = getInternalTimerService("waiting rows", VoidNamespaceSerializer.INSTANCE, this);

@@ -93,7 +93,7 @@ public final class CustomerVersions extends AbstractStreamOperatorV2<Row> implem
     }
 
     /** (customer_id, customer, address): the row type of {@link #of}. */
-    static RowTypeInfo type(RowTypeInfo customerType, RowTypeInfo addressType) {
+    private static RowTypeInfo type(RowTypeInfo customerType, RowTypeInfo addressType) {
         return new RowTypeInfo(new TypeInformation<?>[] {Types.STRING, customerType, addressType},
                 new String[] {"customer_id", "customer", "address"});
     }
@@ -105,7 +105,7 @@ public final class CustomerVersions extends AbstractStreamOperatorV2<Row> implem
         RowTypeInfo stateType = new RowTypeInfo(new TypeInformation<?>[] {new ListTypeInfo<>(addressType),
                 new ListTypeInfo<>(Types.STRING)}, new String[] {"versions", "customers"});
         address = getKeyedStateStore().orElseThrow()
-                .getState(CustomerAsOf.withTtl(new ValueStateDescriptor<>("address", stateType), ttlMillis));
+                .getState(KeptVersions.withTtl(new ValueStateDescriptor<>("address", stateType), ttlMillis));
     }
 
     @Override

@@ -1,6 +1,9 @@
 package streamingorders.flink;
 
+import java.time.Duration;
 import java.util.List;
+import org.apache.flink.api.common.state.StateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.types.Row;
 
 /**
@@ -40,6 +43,17 @@ final class KeptVersions {
             }
         }
         return null;
+    }
+
+    /** `descriptor` (the joins' state) with a TTL of `ttlMillis` since the last write, if positive. */
+    static <S extends StateDescriptor<?, ?>> S withTtl(S descriptor, long ttlMillis) {
+        if (ttlMillis > 0) {
+            descriptor.enableTimeToLive(StateTtlConfig.newBuilder(Duration.ofMillis(ttlMillis))
+                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                    .build());
+        }
+        return descriptor;
     }
 
     private static long timeOf(Row version, int timeField) {
