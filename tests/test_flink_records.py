@@ -149,3 +149,58 @@ def test_kinesis_payloads_arrive_as_table_rows_and_are_validated_the_same(parse)
     valid = [tuple(row) for row in rows.execute_and_collect()]
     assert valid == [parse("addresses", lines[0])]
     assert [(d[0], d[1]) for d in dead.execute_and_collect()] == [("addresses", lines[1])]
+
+
+def _decimal_texts(rng) -> list[str]:
+    """Decimal texts as senders write them, and the awkward ones: halves, negative zero, carries
+    into a new digit, leading zeros, more fraction digits than the scale, 18 and more digits."""
+    texts = ["0", "-0", "0.005", "-0.005", "-0.004", "0.0049999", "9.995", "-9.995", "99.995", "007.5",
+             "9999999999999.994", "9999999999999.995", "123456789012345678", "1234567890123456.785",
+             "0.000000000000000000001", "12345678901234567890.5", "1e3", "-1.5E-2", "+4.125", "1."]
+    for _ in range(3000):
+        integer = str(rng.randrange(10 ** rng.randrange(1, 17)))
+        fraction = "".join(rng.choice("0123456789") for _ in range(rng.randrange(0, 6)))
+        texts.append(("-" if rng.random() < 0.3 else "") + integer + ("." + fraction if fraction else ""))
+    return texts
+
+
+def test_money_rounds_half_up_exactly_as_decimal_arithmetic_does(parse):
+    """The Java rounding of the document's decimals (a fast path in a long, BigDecimal beyond it)
+    against Python's decimal module, at the scales and precisions the document uses."""
+    import random
+    from decimal import ROUND_HALF_UP
+    from flink_app.java_helper import helper
+
+    for text in _decimal_texts(random.Random(11)):
+        for scale, precision in ((2, 15), (2, 5), (0, 3), (4, 18)):
+            value = Decimal(text).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+            expected = format(value, "f") if len(value.as_tuple().digits) <= precision else None
+            if expected is not None and Decimal(expected) == 0:
+                expected = expected.lstrip("-")  # BigDecimal has no negative zero
+            assert helper().Decimals.rounded(text, scale, precision) == expected, (text, scale, precision)
+
+
+def test_the_event_time_is_the_instant_the_timestamp_names(parse):
+    """event_ms against Python's datetime over random timestamps: offsets, fractions of 1 to 9
+    digits (truncated to the millisecond), leap days, the years around the epoch."""
+    import random
+    rng = random.Random(5)
+    for _ in range(2000):
+        moment = dt.datetime(rng.randrange(1950, 2100), 1, 1) + dt.timedelta(seconds=rng.randrange(366 * 86400))
+        digits = rng.randrange(0, 10)
+        fraction = "".join(rng.choice("0123456789") for _ in range(digits))
+        minutes = rng.choice([0, rng.randrange(-18 * 60, 18 * 60 + 1)])
+        zone = "Z" if minutes == 0 and rng.random() < 0.5 else \
+            f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+        text = moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if digits else "") + zone
+        offset = dt.timezone(dt.timedelta(minutes=minutes))
+        expected = (moment.replace(tzinfo=offset) - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) \
+            // dt.timedelta(milliseconds=1) + int((fraction + "000")[:3])
+        line = json.dumps({"order_id": 1, "item_id": 1, "bill_customer_id": "C", "ship_customer_id": "C",
+                           "sale_datetime": text})
+        assert parse("sales", line)[-1] == expected, text
+    for invalid in ("2026-02-29T10:00:00Z", "2026-11-24T24:00:00Z", "2026-11-24T10:60:00Z",
+                    "2026-11-24T10:00:00+18:01", "2026-04-31T10:00:00.5+01:00"):
+        line = json.dumps({"order_id": 1, "item_id": 1, "bill_customer_id": "C", "ship_customer_id": "C",
+                           "sale_datetime": invalid})
+        assert "is not a valid timestamp" in parse("sales", line), invalid

@@ -2,8 +2,6 @@ package streamingorders.flink;
 
 import java.io.IOException;
 import java.io.Serializable;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import org.apache.flink.api.java.typeutils.RowTypeInfo;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonGenerator;
 import org.apache.flink.types.Row;
@@ -64,11 +62,11 @@ public final class DocumentFields implements Serializable {
             } else if (kinds[i].equals("int")) {
                 json.writeNumber((Long) value);
             } else if (kinds[i].equals("decimal")) {
-                BigDecimal number = new BigDecimal((String) value).setScale(scales[i], RoundingMode.HALF_UP);
-                if (number.precision() > precisions[i]) {
+                String number = Decimals.rounded((String) value, scales[i], precisions[i]);
+                if (number == null) {
                     json.writeNull();
                 } else {
-                    json.writeNumber(number);
+                    json.writeNumber(number);  // as it is: the plain text of a number
                 }
             } else {
                 json.writeString((String) value);

@@ -4,10 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
+import java.time.DateTimeException;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.regex.Pattern;
@@ -221,11 +219,10 @@ public final class ValidateRecords extends ProcessFunction<String, Row> {
                 break;
             case "decimal":
                 if (value instanceof String && DECIMAL.matcher((String) value).matches()) {
-                    return inRange(field, new BigDecimal((String) value), (String) value);
+                    return inRange(field, (String) value);
                 }
                 if (value instanceof Number) {
-                    BigDecimal number = decimal((Number) value);
-                    return inRange(field, number, number.toPlainString());
+                    return inRange(field, decimal((Number) value).toPlainString());
                 }
                 break;
             case "timestamp":
@@ -251,8 +248,8 @@ public final class ValidateRecords extends ProcessFunction<String, Row> {
         return number instanceof BigInteger ? new BigDecimal((BigInteger) number) : (BigDecimal) number;
     }
 
-    private String inRange(int field, BigDecimal value, String text) throws InvalidRecord {
-        if (value.setScale(scales[field], RoundingMode.HALF_UP).precision() > precisions[field]) {
+    private String inRange(int field, String text) throws InvalidRecord {
+        if (Decimals.rounded(text, scales[field], precisions[field]) == null) {
             throw new InvalidRecord("field '" + names[field] + "' is out of range: at most "
                     + (precisions[field] - scales[field]) + " digits before the decimal point, not " + quoted(text));
         }
@@ -261,8 +258,8 @@ public final class ValidateRecords extends ProcessFunction<String, Row> {
 
     private long eventMillis(String moment) throws InvalidRecord {
         try {
-            return OffsetDateTime.parse(moment).toInstant().toEpochMilli();
-        } catch (DateTimeParseException error) {
+            return Timestamps.epochMillis(moment);
+        } catch (DateTimeException error) {
             throw new InvalidRecord("field '" + names[eventTime] + "' is not a valid timestamp: " + quoted(moment));
         }
     }
