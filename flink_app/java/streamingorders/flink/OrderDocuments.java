@@ -39,6 +39,8 @@ public final class OrderDocuments extends RichMapFunction<Row, Row> {
     private final int promo;
     private final Party[] parties;  // the bill customer, then the ship customer
     private transient ByteArrayOutputStream out;
+    private transient long lastDay;  // the day of the previous sale line, and its `dt`
+    private transient String lastDt;
 
     /** Where a customer and its address are in the joined row, and their names in the document. */
     private static final class Party implements java.io.Serializable {
@@ -101,8 +103,17 @@ public final class OrderDocuments extends RichMapFunction<Row, Row> {
         out.writeBytes(MISSING);
         writeMissing(row);
         out.writeBytes(END);
-        long day = Math.floorDiv((Long) row.getField(saleTime), DAY_MILLIS);
-        return Row.of(lineId, out.toByteArray(), LocalDate.ofEpochDay(day).toString());
+        return Row.of(lineId, out.toByteArray(), dt((Long) row.getField(saleTime)));
+    }
+
+    /** The sale's UTC date; sale lines mostly come in time order, so it is rarely a new day. */
+    private String dt(long saleMillis) {
+        long day = Math.floorDiv(saleMillis, DAY_MILLIS);
+        if (lastDt == null || day != lastDay) {
+            lastDay = day;
+            lastDt = LocalDate.ofEpochDay(day).toString();
+        }
+        return lastDt;
     }
 
     private void writeCustomer(Row row, Party party) {
