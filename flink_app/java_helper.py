@@ -35,17 +35,13 @@ def with_event_time(rows: DataStream, event_ms_position: int, bound_ms: int, idl
     return DataStream(helper().EventTime.assign(rows._j_data_stream, event_ms_position, bound_ms, idle_ms))
 
 
-def first_deliveries(lines: DataStream, order_id_position: int, item_id_position: int, window_ms: int) -> DataStream:
-    """Each sale line once: redeliveries within `window_ms` of the first are dropped."""
-    return DataStream(helper().FirstDelivery.of(lines._j_data_stream, order_id_position, item_id_position, window_ms))
-
-
-def with_reference_data(sales: DataStream, first_snapshot_json: str, snapshots: DataStream, item_fields,
-                        promo_fields) -> DataStream:
-    """Each sale with its item and promo, encoded as described by `item_fields` and `promo_fields`
-    (flink_app.documents), as `item_document` and `promo_document`: from the first snapshot (JSON),
-    then from the latest of `snapshots`."""
-    return DataStream(helper().WithReferenceData.of(sales._j_data_stream, snapshots._j_data_stream,
+def first_deliveries_with_reference_data(sales: DataStream, dedup_window_ms: int, first_snapshot_json: str,
+                                         snapshots: DataStream, item_fields, promo_fields) -> DataStream:
+    """Each sale line once (redeliveries within `dedup_window_ms` of the first are dropped), with its
+    item and promo, encoded as described by `item_fields` and `promo_fields` (flink_app.documents),
+    as `item_document` and `promo_document`: from the first snapshot (JSON), then from the latest of
+    `snapshots`."""
+    return DataStream(helper().WithReferenceData.of(sales._j_data_stream, dedup_window_ms, snapshots._j_data_stream,
                                                     first_snapshot_json, item_fields, promo_fields))
 
 

@@ -4,9 +4,9 @@
                                    │
                                    ├─ addresses ─► event time ─► by address_id ─► geocoding ─► encode ─► versions
                                    ├─ customers ─► event time ─► encode ─► versions    (Async I/O, HTTP)
-                                   └─ sales ─► event time ─► encode ─► first delivery only ─► + item, promo
-                                                                                                  ▲
-    refresh ticks ─► load reference data (Python: CSV/Parquet, folder or S3) ─► snapshot ─────────┘
+                                   └─ sales ─► event time ─► encode ─► first delivery + item, promo
+                                                                                              ▲
+    refresh ticks ─► load reference data (Python: CSV/Parquet, folder or S3) ─► snapshot ─────┘
                                                                         │
     customer versions, and each address version sent to every customer that named the address (Java
     CustomerVersions, keyed by address_id) ─► as-of joins (Java CustomerAsOf, keyed by customer):
@@ -34,8 +34,8 @@ from flink_app.bus import bus_source
 from flink_app.config import STREAMS, JobConfig
 from flink_app.documents import encoded, order_documents, reference_fields
 from flink_app.geocoding import GEOCODE_COLUMNS, geocoding_step
-from flink_app.java_helper import (add_helper_jar, customer_as_of, customer_versions, first_deliveries,
-                                   partition_by_field, with_event_time, with_reference_data)
+from flink_app.java_helper import (add_helper_jar, customer_as_of, customer_versions,
+                                   first_deliveries_with_reference_data, partition_by_field, with_event_time)
 from flink_app.kinesis import kinesis_source_ddl
 from flink_app.records import FIELDS
 from flink_app.reference import Snapshot
@@ -105,8 +105,8 @@ def build(config: JobConfig, reference: Snapshot) -> tuple[StreamExecutionEnviro
     streams = {stream: encoded(rows, stream) for stream, rows in streams.items()}
     refreshed = reference_snapshots(env, config.reference_path, config.reference_format,
                                     config.reference_refresh_seconds, config.bounded)
-    sales = with_reference_data(first_deliveries(streams["sales"], 0, 1, config.dedup_window_ms),
-                                snapshot_json(reference), refreshed, *reference_fields())
+    sales = first_deliveries_with_reference_data(streams["sales"], config.dedup_window_ms, snapshot_json(reference),
+                                                 refreshed, *reference_fields())
     versions = customer_versions(streams["customers"], streams["addresses"], sales, config.join_state_ttl_ms)
     for customer_key, customer_prefix, address_prefix in JOINS:
         sales = customer_as_of(sales, customer_key, versions, customer_prefix, address_prefix, config.join_state_ttl_ms)

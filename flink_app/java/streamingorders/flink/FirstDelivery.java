@@ -1,83 +1,63 @@
 package streamingorders.flink;
 
+import java.io.IOException;
+import java.io.Serializable;
 import java.time.Duration;
 import org.apache.flink.api.common.accumulators.LongCounter;
-import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
-import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.types.Row;
-import org.apache.flink.util.Collector;
 
 /**
- * Lets through the first delivery of each sale line (order_id, item_id) and drops redeliveries
- * seen within the dedup window. The window is this operator's own state TTL, so the rest of the
- * job keeps its state as long as it needs (Flink SQL's deduplication only has the job-wide TTL,
- * which would also expire the temporal joins' customer and address versions). Flink's state TTL
- * runs on processing time: a redelivery is recognised if it arrives within the window of the
- * first delivery's arrival. The accumulators give the bounded run's summary its counts.
+ * Recognises the first delivery of each sale line (order_id, item_id) and the redeliveries seen
+ * within the dedup window, in the keyed state of the operator that uses it (WithReferenceData,
+ * keyed by {@link #lineKey}). The window is this state's own TTL, so the rest of the job keeps its
+ * state as long as it needs (Flink SQL's deduplication only has the job-wide TTL, which would also
+ * expire the joins' customer and address versions). Flink's state TTL runs on processing time: a
+ * redelivery is recognised if it arrives within the window of the first delivery's arrival. The
+ * accumulators give the bounded run's summary its counts.
  */
-public final class FirstDelivery extends KeyedProcessFunction<String, Row, Row> {
+final class FirstDelivery implements Serializable {
+    private static final String FIRST_DELIVERIES = "sale_lines_first_delivered";
+    private static final String REDELIVERIES = "sale_lines_redelivered";
+
     private final long windowMillis;
-    public static final String FIRST_DELIVERIES = "sale_lines_first_delivered";
-    public static final String REDELIVERIES = "sale_lines_redelivered";
     private transient ValueState<Boolean> seen;
     private transient LongCounter firstDeliveries;
     private transient LongCounter redeliveries;
 
-    private FirstDelivery(long windowMillis) {
+    FirstDelivery(long windowMillis) {
         this.windowMillis = windowMillis;
     }
 
-    /** `lines` keyed by the fields at `orderIdPosition` and `itemIdPosition`, first deliveries only. */
-    public static DataStream<Row> of(DataStream<Row> lines, int orderIdPosition, int itemIdPosition, long windowMillis) {
-        return lines
-                .keyBy(new LineKey(orderIdPosition, itemIdPosition))
-                .process(new FirstDelivery(windowMillis))
-                .returns(lines.getType())
-                .name("first delivery of each sale line")
-                .uid("dedup-sale-lines");
+    /** The sale line of a row whose order_id and item_id are at these positions. */
+    static KeySelector<Row, String> lineKey(int orderIdPosition, int itemIdPosition) {
+        return line -> line.getField(orderIdPosition) + "-" + line.getField(itemIdPosition);
     }
 
-    @Override
-    public void open(OpenContext context) {
+    void open(RuntimeContext context) {
         ValueStateDescriptor<Boolean> descriptor = new ValueStateDescriptor<>("seen", Types.BOOLEAN);
         descriptor.enableTimeToLive(StateTtlConfig.newBuilder(Duration.ofMillis(windowMillis))
                 .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
                 .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
                 .build());
-        seen = getRuntimeContext().getState(descriptor);
-        firstDeliveries = getRuntimeContext().getLongCounter(FIRST_DELIVERIES);
-        redeliveries = getRuntimeContext().getLongCounter(REDELIVERIES);
+        seen = context.getState(descriptor);
+        firstDeliveries = context.getLongCounter(FIRST_DELIVERIES);
+        redeliveries = context.getLongCounter(REDELIVERIES);
     }
 
-    @Override
-    public void processElement(Row line, Context context, Collector<Row> out) throws Exception {
-        if (seen.value() == null) {
-            seen.update(true);
-            firstDeliveries.add(1L);
-            out.collect(line);
-        } else {
+    /** Whether the current key's sale line arrives for the first time within the window; counted. */
+    boolean isFirst() throws IOException {
+        if (seen.value() != null) {
             redeliveries.add(1L);
+            return false;
         }
-    }
-
-    private static final class LineKey implements KeySelector<Row, String> {
-        private final int orderIdPosition;
-        private final int itemIdPosition;
-
-        LineKey(int orderIdPosition, int itemIdPosition) {
-            this.orderIdPosition = orderIdPosition;
-            this.itemIdPosition = itemIdPosition;
-        }
-
-        @Override
-        public String getKey(Row line) {
-            return line.getField(orderIdPosition) + "-" + line.getField(itemIdPosition);
-        }
+        seen.update(true);
+        firstDeliveries.add(1L);
+        return true;
     }
 }

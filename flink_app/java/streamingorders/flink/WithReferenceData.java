@@ -13,6 +13,7 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
+import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.api.java.typeutils.RowTypeInfo;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
@@ -29,10 +30,12 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.types.Row;
 
 /**
- * Each sale with the reference rows current when it passes (CONTRACT.md §4: reference data is not
+ * The first delivery of each sale line (FirstDelivery: redeliveries within the dedup window are
+ * dropped) with the reference rows current when it passes (CONTRACT.md §4: reference data is not
  * versioned in time): the sale's fields, then `item_document` and `promo_document`, its item's and
  * its promo's parts of the order document (the fields as JSON object members, DocumentFields),
- * null where there is none. Each snapshot is encoded once, when it comes into use.
+ * null where there is none. Each snapshot is encoded once, when it comes into use. One operator,
+ * keyed by sale line, does both: the sale lines cross the network once instead of twice.
  *
  * <p>The job starts with the snapshot the client read (so no sale waits for Python to start), and
  * each snapshot on the second input, rows of (items, promos) from the Python loader
@@ -50,12 +53,14 @@ public final class WithReferenceData extends AbstractStreamOperator<Row> impleme
     private final DocumentFields promoFields;
     private final int itemId;
     private final int promoId;
+    private final FirstDelivery firstDelivery;
     private transient BroadcastState<String, Row> current;
     private transient Map<Object, byte[]> items;
     private transient Map<Object, byte[]> promos;
 
-    private WithReferenceData(RowTypeInfo saleType, RowTypeInfo snapshotType, Row firstSnapshot,
-                              DocumentFields itemFields, DocumentFields promoFields) {
+    private WithReferenceData(RowTypeInfo saleType, FirstDelivery firstDelivery, RowTypeInfo snapshotType,
+                              Row firstSnapshot, DocumentFields itemFields, DocumentFields promoFields) {
+        this.firstDelivery = firstDelivery;
         this.saleType = saleType;
         this.snapshotType = snapshotType;
         this.firstSnapshot = firstSnapshot;
@@ -66,18 +71,23 @@ public final class WithReferenceData extends AbstractStreamOperator<Row> impleme
     }
 
     /**
-     * `sales` with the reference rows of `firstSnapshot` (JSON: {"items": [[field, ...], ...],
-     * "promos": [...]}, fields in the order of `snapshots`' row types), then of the latest of
-     * `snapshots`; `itemFields` and `promoFields` describe the tables' rows.
+     * The first delivery within `dedupWindowMillis` of each of `sales`' lines, with the reference
+     * rows of `firstSnapshot` (JSON: {"items": [[field, ...], ...], "promos": [...]}, fields in the
+     * order of `snapshots`' row types), then of the latest of `snapshots`; `itemFields` and
+     * `promoFields` describe the tables' rows.
      */
-    public static DataStream<Row> of(DataStream<Row> sales, DataStream<Row> snapshots, String firstSnapshot,
-                                     DocumentFields itemFields, DocumentFields promoFields) throws Exception {
+    public static DataStream<Row> of(DataStream<Row> sales, long dedupWindowMillis, DataStream<Row> snapshots,
+                                     String firstSnapshot, DocumentFields itemFields, DocumentFields promoFields)
+            throws Exception {
+        RowTypeInfo saleType = (RowTypeInfo) sales.getType();
         RowTypeInfo snapshotType = (RowTypeInfo) snapshots.getType();
-        WithReferenceData operator = new WithReferenceData((RowTypeInfo) sales.getType(), snapshotType,
-                snapshotFromJson(firstSnapshot, snapshotType), itemFields, promoFields);
-        return sales.connect(snapshots.broadcast())
-                .transform("reference data", operator.outputType(), operator)
-                .uid("reference-data");
+        WithReferenceData operator = new WithReferenceData(saleType, new FirstDelivery(dedupWindowMillis),
+                snapshotType, snapshotFromJson(firstSnapshot, snapshotType), itemFields, promoFields);
+        KeySelector<Row, String> line = FirstDelivery.lineKey(saleType.getFieldIndex("order_id"),
+                saleType.getFieldIndex("item_id"));
+        return sales.keyBy(line, Types.STRING).connect(snapshots.broadcast())
+                .transform("first delivery of each sale line, with reference data", operator.outputType(), operator)
+                .uid("first-delivery-reference-data");
     }
 
     /** The ticks 0, 1, 2, ... one every `refreshMillis`, tick 0 at once. */
@@ -142,7 +152,16 @@ public final class WithReferenceData extends AbstractStreamOperator<Row> impleme
     }
 
     @Override
-    public void processElement1(StreamRecord<Row> record) {
+    public void open() throws Exception {
+        super.open();
+        firstDelivery.open(getRuntimeContext());
+    }
+
+    @Override
+    public void processElement1(StreamRecord<Row> record) throws IOException {
+        if (!firstDelivery.isFirst()) {
+            return;
+        }
         Row sale = record.getValue();
         Object promo = sale.getField(promoId);
         Row documents = Row.of(items.get(sale.getField(itemId)), promo == null ? null : promos.get(promo));
