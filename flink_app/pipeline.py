@@ -108,8 +108,11 @@ def build(config: JobConfig, reference: Snapshot) -> tuple[StreamExecutionEnviro
     sales = first_deliveries_with_reference_data(streams["sales"], config.dedup_window_ms, snapshot_json(reference),
                                                  refreshed, *reference_fields())
     versions = customer_versions(streams["customers"], streams["addresses"], sales, config.join_state_ttl_ms)
+    earlier_join = None  # the ship join takes the bill join's documents where the customer is the same
     for customer_key, customer_prefix, address_prefix in JOINS:
-        sales = customer_as_of(sales, customer_key, versions, customer_prefix, address_prefix, config.join_state_ttl_ms)
+        sales = customer_as_of(sales, customer_key, versions, customer_prefix, address_prefix,
+                               config.join_state_ttl_ms, earlier_join)
+        earlier_join = (customer_key, customer_prefix, address_prefix)
     documents = order_documents(sales, [prefix for _, *prefixes in JOINS for prefix in prefixes])
     t_env.create_temporary_view("order_documents", t_env.from_data_stream(documents))
     t_env.create_temporary_view("bad_records", t_env.from_data_stream(dead_letters[0].union(*dead_letters[1:])))

@@ -1,7 +1,8 @@
 """The as-of joins (CONTRACT.md §4) where a customer's address is found through the addresses it
 has named: a customer that moves away and back, an address shared by two customers, an address
-version after the customer named it and one before. The expected address of each sale is worked
-out here from the records' times."""
+version after the customer named it and one before; sales billed and shipped to different
+customers and to the same one. The expected address of each sale is worked out here from the
+records' times."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ def at(hours: float) -> str:
 CUSTOMERS = [(0, "C1", "A1"), (0, "C2", "A1"), (2, "C1", "A2"), (4, "C1", "A1")]
 ADDRESSES = [(0, "A1", "first street"), (1, "A2", "second street"), (3, "A1", "third street"),
              (5, "A1", "fifth street")]
-SALE_HOURS = [0.5, 1.5, 2.5, 3.5, 4.5, 5.5]
+# (order_id, hours, bill customer, ship customer): each hour, every pair of the two customers
+SALES = [(n, *sale) for n, sale in enumerate((hours, bill, ship) for hours in (0.5, 1.5, 2.5, 3.5, 4.5, 5.5)
+                                             for bill in ("C1", "C2") for ship in ("C1", "C2"))]
 
 
 def as_of(versions: list[tuple], key: str, hours: float) -> tuple | None:
@@ -42,20 +45,21 @@ def orders(tmp_path_factory) -> dict[int, dict]:
     write_lines(root / "bus" / "addresses" / "part-000.jsonl",
                 [{"address_id": a, "street": s, "address_datetime": at(h)} for h, a, s in ADDRESSES])
     write_lines(root / "bus" / "sales" / "part-000.jsonl",
-                [{"order_id": n, "item_id": 1, "bill_customer_id": "C1", "ship_customer_id": "C2",
-                  "sale_datetime": at(h)} for n, h in enumerate(SALE_HOURS)])
+                [{"order_id": n, "item_id": 1, "bill_customer_id": bill, "ship_customer_id": ship,
+                  "sale_datetime": at(hours)} for n, hours, bill, ship in SALES])
     write_csv(root / "ref" / "items" / "items.csv", ITEM_FIELDS, [{"item_id": 1}])
     write_csv(root / "ref" / "promos" / "promos.csv", PROMO_FIELDS, [])
     run_job(root)
     return {order["order_id"]: order for order in read_orders(root / "out")}
 
 
-@pytest.mark.parametrize("role, customer_id", [("bill_customer", "C1"), ("ship_customer", "C2")])
-def test_each_sale_has_its_customers_address_as_of_the_sale(orders, role, customer_id):
-    assert sorted(orders) == list(range(len(SALE_HOURS)))
-    for order_id, hours in enumerate(SALE_HOURS):
-        _, _, address_id = as_of(CUSTOMERS, customer_id, hours)
-        _, _, street = as_of(ADDRESSES, address_id, hours)
-        customer = orders[order_id][role]
-        assert (customer["address_id"], customer["address"]["street"]) == (address_id, street), hours
+def test_each_sale_has_its_customers_address_as_of_the_sale(orders):
+    assert sorted(orders) == [order_id for order_id, *_ in SALES]
+    for order_id, hours, *customer_ids in SALES:
+        for role, customer_id in zip(("bill_customer", "ship_customer"), customer_ids):
+            _, _, address_id = as_of(CUSTOMERS, customer_id, hours)
+            _, _, street = as_of(ADDRESSES, address_id, hours)
+            customer = orders[order_id][role]
+            assert (customer["customer_id"], customer["address_id"], customer["address"]["street"]) == \
+                (customer_id, address_id, street), (order_id, role)
         assert orders[order_id]["missing"] == []

@@ -41,6 +41,10 @@ import org.apache.flink.types.Row;
  * inputs and walks RocksDB iterators for every row. When the versions input is idle the combined
  * watermark releases the waiting sales, as in Flink SQL.
  *
+ * <p>A sale whose customer is the one an earlier join of the sale already found (most sales are
+ * shipped to the customer who pays) takes that join's documents: they are the same versions, from
+ * the same rows of CustomerVersions, and the earlier join has already waited for them.
+ *
  * <p>A TTL (`ttlMillis` > 0, processing time) forgets a customer whose versions and addresses'
  * versions were not written for that long.
  */
@@ -49,6 +53,8 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
     private final RowTypeInfo saleType;
     private final RowTypeInfo customerType;
     private final RowTypeInfo addressType;
+    private final int saleCustomer;
+    private final int[] earlier;  // the earlier join's customer key and documents in the sale; null: none
     private final int saleTime;
     private final int customerTime;
     private final int customerAddress;
@@ -63,8 +69,12 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
     private transient StreamRecord<Row> joined;
     private transient long versionsWatermark;
 
-    private CustomerAsOf(RowTypeInfo saleType, RowTypeInfo versionsType, long ttlMillis) {
+    private CustomerAsOf(RowTypeInfo saleType, String customerKey, String[] earlierJoin, RowTypeInfo versionsType,
+                         long ttlMillis) {
         this.saleType = saleType;
+        this.saleCustomer = DocumentFields.position(saleType, customerKey);
+        this.earlier = earlierJoin == null ? null : DocumentFields.positions(saleType, earlierJoin[0],
+                earlierJoin[1] + "_document", earlierJoin[2] + "_document");
         this.customerType = (RowTypeInfo) versionsType.<Row>getTypeAt(1);
         this.addressType = (RowTypeInfo) versionsType.<Row>getTypeAt(2);
         this.saleTime = saleType.getFieldIndex(KeptVersions.TIME_FIELD);
@@ -81,13 +91,17 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
      * `sales` joined on their field `customerKey` to the customer and its address of `versions`
      * (the rows of {@link CustomerVersions}), as of the sales' `event_ms`; `customerPrefix` names
      * the operator, its state (uid) and, with `addressPrefix`, the two columns it adds.
+     * `earlierJoin`, when not null, is the customer key and the prefixes of a join the sales have
+     * been through: where its customer is this one, its documents are taken.
      */
     public static DataStream<Row> of(DataStream<Row> sales, String customerKey, DataStream<Row> versions,
-                                     String customerPrefix, String addressPrefix, long ttlMillis) {
+                                     String customerPrefix, String addressPrefix, long ttlMillis,
+                                     String[] earlierJoin) {
         RowTypeInfo saleType = (RowTypeInfo) sales.getType();
-        CustomerAsOf join = new CustomerAsOf(saleType, (RowTypeInfo) versions.getType(), ttlMillis);
+        CustomerAsOf join = new CustomerAsOf(saleType, customerKey, earlierJoin, (RowTypeInfo) versions.getType(),
+                ttlMillis);
         return sales.connect(versions)
-                .keyBy(new FieldKey(saleType.getFieldIndex(customerKey)), new FieldKey(0), Types.STRING)
+                .keyBy(new FieldKey(join.saleCustomer), new FieldKey(0), Types.STRING)
                 .transform("as-of join " + customerPrefix, join.outputType(customerPrefix, addressPrefix), join)
                 .uid("as-of-join-" + customerPrefix);
     }
@@ -125,7 +139,9 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
     public void processElement1(StreamRecord<Row> record) throws Exception {
         Row sale = record.getValue();
         long time = (Long) sale.getField(saleTime);
-        if (time <= versionsWatermark) {
+        if (earlier != null && sale.getField(saleCustomer).equals(sale.getField(earlier[0]))) {
+            emit(sale, Row.of(sale.getField(earlier[1]), sale.getField(earlier[2])), time);
+        } else if (time <= versionsWatermark) {
             emit(sale, documentsAsOf(time), time);
         } else {
             List<Row> atTime = waiting.get(time);
