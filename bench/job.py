@@ -4,13 +4,15 @@ datasets of bench.datagen (generated first if missing): `sales` (20k customers, 
 sales dataset: 20,000 sales/s at parallelism 2, and geocoding costing at most 10% of it; on both,
 HTTP requests to the geocoder at most a tenth of the distinct geocodable address versions.
 
-    make bench            # or: .venv/bin/python -m bench.job [--parallelism N] [--dataset sales|addresses|both]
+    make bench            # or: .venv/bin/python -m bench.job [--parallelism N] [--dataset sales|addresses|both] [--runs N]
 
 Prints sales/s over the job's run (from submission to the last commit: JVM start-up excluded), the
 pace once warmed up (orders/s while the middle half of the order files' bytes was written), the
 peak memory of the whole process tree (client, Flink's JVM, Python workers) and the largest
 checkpoint seen on disk. With geocoding on, the job calls the geocoder handler served on 127.0.0.1
 (`geocoder_lambda.serve`, offline provider), whose own metrics count the requests and addresses.
+With `--runs N` the two run in turn N times, and the medians are compared: the same job varies by
+10-15% from run to run on a shared machine.
 """
 
 from __future__ import annotations
@@ -193,34 +195,55 @@ def dataset_ready(name: str) -> Path:
     return dataset
 
 
-def compare(name: str, parallelism: int) -> None:
-    """The dataset's job run with geocoding off, then on (against the served handler)."""
-    dataset = dataset_ready(name)
-    off = run_job(dataset, parallelism)
-    report(f"{name}, geocoding off", off, parallelism)
+def geocoded_run(dataset: Path, parallelism: int) -> tuple[JobRun, Counter]:
+    """A run with geocoding on, against a freshly started served handler: (the run, its metrics)."""
     geocoder = ServedGeocoder()
     try:
-        on = run_job(dataset, parallelism, "--geocoder-url", geocoder.url)
+        run = run_job(dataset, parallelism, "--geocoder-url", geocoder.url)
     finally:
         totals = geocoder.stop()
-    report(f"{name}, geocoding on", on, parallelism)
+    return run, totals
+
+
+def median(runs: list[JobRun]) -> JobRun:
+    return sorted(runs, key=lambda run: run.sales_per_second)[len(runs) // 2]
+
+
+def compare(name: str, parallelism: int, runs: int) -> None:
+    """The dataset's job run with geocoding off, then on (against the served handler), `runs` times."""
+    dataset = dataset_ready(name)
     records, places = address_versions(dataset)
-    print(f"{name}: {records:,} address versions in {on.elapsed:.1f} s with geocoding on "
-          f"({records / on.elapsed:,.0f}/s), {off.elapsed:.1f} s off ({records / off.elapsed:,.0f}/s); "
-          f"{places:,} distinct geocodable versions; {totals['Requests']:,.0f} requests to the geocoder "
-          f"(target at most {places / 10:,.0f}) carrying {totals['Addresses']:,.0f} addresses")
+    offs, ons = [], []
+    for _ in range(runs):
+        offs.append(run_job(dataset, parallelism))
+        report(f"{name}, geocoding off", offs[-1], parallelism)
+        on, totals = geocoded_run(dataset, parallelism)
+        ons.append(on)
+        report(f"{name}, geocoding on", on, parallelism)
+        print(f"{name}: {records:,} address versions in {on.elapsed:.1f} s with geocoding on "
+              f"({records / on.elapsed:,.0f}/s), {offs[-1].elapsed:.1f} s off ({records / offs[-1].elapsed:,.0f}/s); "
+              f"{places:,} distinct geocodable versions; {totals['Requests']:,.0f} requests to the geocoder "
+              f"(target at most {places / 10:,.0f}) carrying {totals['Addresses']:,.0f} addresses")
+    off, on = median(offs), median(ons)
+    if runs > 1:
+        for label, each in (("off", offs), ("on", ons)):
+            print(f"{name}: geocoding {label}, {runs} runs: median {median(each).sales_per_second:,.0f} sales/s "
+                  f"(from {min(r.sales_per_second for r in each):,.0f} to {max(r.sales_per_second for r in each):,.0f}); "
+                  f"warmed up {median(each).warm_pace()} in the median run")
     print(f"{name}: geocoding on costs {1 - on.sales_per_second / off.sales_per_second:.1%} of the sales/s "
-          f"({off.sales_per_second:,.0f} -> {on.sales_per_second:,.0f}); warmed up: {off.warm_pace()} -> {on.warm_pace()}")
+          f"({off.sales_per_second:,.0f} -> {on.sales_per_second:,.0f}{', medians' if runs > 1 else ''}); "
+          f"warmed up: {off.warm_pace()} -> {on.warm_pace()}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parallelism", type=int, default=2)
     parser.add_argument("--dataset", choices=(*DATASETS, "both"), default="both")
+    parser.add_argument("--runs", type=int, default=1, help="runs of each, off and on in turn (default 1)")
     args = parser.parse_args()
     for name in DATASETS:
         if args.dataset in (name, "both"):
-            compare(name, args.parallelism)
+            compare(name, args.parallelism, args.runs)
 
 
 if __name__ == "__main__":
