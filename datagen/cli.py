@@ -49,7 +49,6 @@ def parser() -> argparse.ArgumentParser:
     for stream in STREAMS:
         out.add_argument(f"--{stream}-stream", default=stream, metavar="NAME",
                          help=f"Kinesis stream for {stream} (default: {stream})")
-    out.add_argument("--endpoint-url", help="Kinesis endpoint (an emulator such as moto)")
     out.add_argument("--region", help="AWS region (default: from the AWS configuration)")
     out.add_argument("--rate", type=float, help="replay at this many events/s (default: as fast as possible)")
     out.add_argument("--quiet", action="store_true", help="no progress bar or summary")
@@ -159,4 +158,5 @@ def main(argv: list[str] | None = None) -> int:
 def _kinesis_client(args: argparse.Namespace):
     import boto3
 
-    return boto3.client("kinesis", endpoint_url=args.endpoint_url, region_name=args.region)
+    # the endpoint as every AWS SDK finds it: AWS_ENDPOINT_URL_KINESIS or AWS_ENDPOINT_URL (an emulator)
+    return boto3.client("kinesis", region_name=args.region)

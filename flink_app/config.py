@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+from flink_app.aws_endpoints import endpoint_url
 from flink_app.geocoder_client import MAX_BATCH, GeocoderSettings
 
 MSF_PROPERTIES = Path("/etc/flink/application_properties.json")
 STREAMS = ("customers", "addresses", "sales")
 INITIAL_POSITIONS = ("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP")
-READER_TYPES = ("POLLING", "EFO")
+MAX_RECORDS_PER_CALL = 10_000  # GetRecords' limit
 MSF_RUN_OPTIONS = "kinesis.analytics.flink.run.options"  # MSF's own group (entry point, jars): not the job's
 
 # group -> key -> default (None: no default; required where the setting is used)
@@ -32,7 +34,8 @@ PROPERTIES: dict[str, dict[str, str | None]] = {
     "bus": {"path": None, "bounded": "false", "watch_interval_seconds": "2"},
     "kinesis": {"region": None, "customers_stream_arn": None, "addresses_stream_arn": None,
                 "sales_stream_arn": None, "initial_position": "TRIM_HORIZON", "initial_timestamp": None,
-                "reader_type": "POLLING", "efo_consumer_name": None, "endpoint": None},
+                "endpoint": None, "records_per_call": "10000", "poll_interval_ms": "1000",
+                "shard_discovery_seconds": "10"},
     "reference": {"path": None, "format": "csv", "refresh_minutes": "15"},
     "curated": {"path": None},
     # no url: geocoding off, every address goes on with geocode.status `disabled`
@@ -61,10 +64,11 @@ class KinesisSettings:
     region: str
     stream_arns: dict[str, str]  # stream name -> stream ARN
     initial_position: str
-    initial_timestamp: str | None
-    reader_type: str
-    efo_consumer_name: str | None
-    endpoint: str | None
+    initial_timestamp_ms: int | None  # for AT_TIMESTAMP
+    endpoint: str | None  # None: the region's (or AWS_ENDPOINT_URL_KINESIS, flink_app.aws_endpoints)
+    records_per_call: int  # GetRecords' Limit
+    poll_interval_ms: int  # how soon a shard that is caught up is asked again
+    shard_discovery_ms: int  # how often the shards are listed (to find those a resharding made)
 
 
 @dataclass(frozen=True)
@@ -170,21 +174,35 @@ def _with_defaults(groups: dict[str, dict[str, str]]) -> dict[str, dict[str, str
 
 def _kinesis(values: dict[str, dict[str, str | None]]) -> KinesisSettings:
     position = _choice(values, "kinesis", "initial_position", INITIAL_POSITIONS)
-    timestamp = values["kinesis"]["initial_timestamp"]
-    if position == "AT_TIMESTAMP" and not timestamp:
-        raise ConfigError("kinesis.initial_timestamp is required when kinesis.initial_position is AT_TIMESTAMP")
-    reader_type = _choice(values, "kinesis", "reader_type", READER_TYPES)
-    consumer = values["kinesis"]["efo_consumer_name"]
-    if reader_type == "EFO" and not consumer:
-        raise ConfigError("kinesis.efo_consumer_name is required when kinesis.reader_type is EFO")
+    timestamp_ms = None
+    if position == "AT_TIMESTAMP":
+        timestamp_ms = _epoch_millis(values, "kinesis", "initial_timestamp")
+    records_per_call = _integer(values, "kinesis", "records_per_call", 1)
+    if records_per_call > MAX_RECORDS_PER_CALL:
+        raise ConfigError(f"kinesis.records_per_call must be at most {MAX_RECORDS_PER_CALL} (GetRecords' limit), "
+                          f"got {records_per_call}")
     arns = {}
     for stream in STREAMS:
         arn = _required(values, "kinesis", f"{stream}_stream_arn")
         if not arn.startswith("arn:") or ":stream/" not in arn:
             raise ConfigError(f"kinesis.{stream}_stream_arn must be a stream ARN (arn:aws:kinesis:…:stream/NAME), got {arn!r}")
         arns[stream] = arn
-    return KinesisSettings(_required(values, "kinesis", "region"), arns, position, timestamp, reader_type,
-                           consumer, values["kinesis"]["endpoint"])
+    return KinesisSettings(
+        region=_required(values, "kinesis", "region"), stream_arns=arns, initial_position=position,
+        initial_timestamp_ms=timestamp_ms, endpoint=values["kinesis"]["endpoint"] or endpoint_url("KINESIS"),
+        records_per_call=records_per_call, poll_interval_ms=_integer(values, "kinesis", "poll_interval_ms", 1),
+        shard_discovery_ms=_millis(values, "kinesis", "shard_discovery_seconds", 1, minimum=1))
+
+
+def _epoch_millis(values: dict, group: str, key: str) -> int:
+    text = _required(values, group, key)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ConfigError(f"{group}.{key} must be an ISO-8601 timestamp with an offset, got {text!r}")
+    return round(moment.timestamp() * 1000)
 
 
 def _geocoder(values: dict[str, dict[str, str | None]]) -> GeocoderSettings | None:

@@ -1,5 +1,5 @@
-"""The job's Java helper (flink_app/java, built by scripts/setup.sh into build/jars/): the operators
-that must not be Python on the hot path or that Flink SQL lacks."""
+"""The job's Java (the Maven module java/, built by scripts/setup.sh): the operators that must not be
+Python on the hot path or that Flink SQL lacks, and the connectors."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from pyflink.datastream import DataStream, StreamExecutionEnvironment
 from pyflink.java_gateway import get_gateway
 from pyflink.util.java_utils import to_jarray
 
-HELPER_JAR = Path(__file__).resolve().parent.parent / "build" / "jars" / "streaming-orders-flink.jar"
+HELPER_JAR = Path(__file__).resolve().parent.parent / "java" / "target" / "streaming-orders-flink.jar"
+
+
+PLUGINS = HELPER_JAR.parent / "plugins"  # Flink filesystem plugins for local runs (the Maven build copies them)
 
 
 class MissingHelperJar(Exception):
@@ -24,6 +27,15 @@ def add_helper_jar(env: StreamExecutionEnvironment) -> None:
     config = jvm.org.apache.flink.python.util.PythonConfigUtil.getEnvironmentConfig(env._j_stream_execution_environment)
     if HELPER_JAR.as_uri() not in (config.getString(jvm.org.apache.flink.configuration.PipelineOptions.JARS.key(), None) or ""):
         env.add_jars(HELPER_JAR.as_uri())  # once, though both the bus source and the pipeline need it
+
+
+def initialize_local_filesystems(settings: dict[str, str]) -> None:
+    """Flink's filesystems in this process (a local run; MSF initialises its own): the plugins the
+    Maven build copied, S3 among them, configured by `settings` (flink_app.aws_endpoints)."""
+    java_settings = get_gateway().jvm.java.util.HashMap()
+    for key, value in settings.items():
+        java_settings.put(key, value)
+    helper().LocalFileSystems.initialize(str(PLUGINS), java_settings)
 
 
 def helper():

@@ -1,41 +1,32 @@
-"""The Kinesis source of each stream, as Flink SQL DDL for the AWS Kinesis Streams connector
-(`flink-connector-aws-kinesis-streams`, table connector 'kinesis'). Each record comes in as its raw
-payload, a single STRING column, so that validation sees exactly what was sent and can dead-letter
-it with the reason (a JSON format would drop or fail on bad records).
+"""The Kinesis source of each stream: the Java helper's KinesisShardsSource, a FLIP-27 source that
+polls each shard with GetRecords (AWS SDK for Java v2). Each record comes in as its raw payload, so
+that validation sees exactly what was sent and can dead-letter it with the reason, and its event
+time is assigned inside the source, per shard: a reader holds several shards, and a shard far
+behind the others (a dense one, in a backlog read from TRIM_HORIZON) must hold the watermark back
+rather than have its records declared late.
 
-The connector jar is in the MSF application package (the SAM build fetches it); it cannot be
-fetched on a machine without Maven Central, so locally the job reads the bus instead.
+Why the project's own source: the AWS connector for Flink 2.x (`flink-connector-aws-kinesis-streams`
+6.x, whose `KinesisStreamsSource` does the same) is not on the Maven repository the project's
+machines reach, so it could be neither built against nor run here. The source reads by polling;
+enhanced fan-out (SubscribeToShard) is not implemented.
 """
 
 from __future__ import annotations
 
+from pyflink.datastream import DataStream, StreamExecutionEnvironment
+
 from flink_app.config import KinesisSettings
+from flink_app.java_helper import helper
 
 
-def _quoted(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def kinesis_source_options(stream: str, settings: KinesisSettings) -> dict[str, str]:
-    options = {
-        "connector": "kinesis",
-        "stream.arn": settings.stream_arns[stream],
-        "aws.region": settings.region,
-        "source.init.position": settings.initial_position,
-        "source.reader.type": settings.reader_type,
-        "format": "raw",
-        "raw.charset": "UTF-8",
-    }
-    if settings.initial_position == "AT_TIMESTAMP":
-        options["source.init.timestamp"] = settings.initial_timestamp
-    if settings.reader_type == "EFO":
-        options["source.efo.consumer.name"] = settings.efo_consumer_name
-    if settings.endpoint:
-        options["aws.endpoint"] = settings.endpoint
-    return options
-
-
-def kinesis_source_ddl(table: str, stream: str, settings: KinesisSettings) -> str:
-    """`CREATE TABLE <table> (line STRING)` reading `stream`'s Kinesis data stream."""
-    options = ",\n  ".join(f"{_quoted(k)} = {_quoted(v)}" for k, v in kinesis_source_options(stream, settings).items())
-    return f"CREATE TABLE `{table}` (`line` STRING) WITH (\n  {options}\n)"
+def kinesis_source(env: StreamExecutionEnvironment, stream: str, settings: KinesisSettings, validator,
+                   bound_ms: int, idle_ms: int) -> DataStream:
+    """`stream`'s records as sent (text), timestamped by `validator`'s event time, watermarks
+    `bound_ms` behind each shard's newest record; a shard idle for `idle_ms` stops holding the
+    others back."""
+    timestamp = None if settings.initial_timestamp_ms is None else str(settings.initial_timestamp_ms)
+    java_settings = helper().kinesis.KinesisSettings(
+        settings.stream_arns[stream], settings.region, settings.endpoint, settings.initial_position, timestamp,
+        settings.records_per_call, settings.poll_interval_ms, settings.shard_discovery_ms)
+    return DataStream(helper().kinesis.KinesisStreams.read(env._j_stream_execution_environment, java_settings, stream,
+                                                           validator, bound_ms, idle_ms))

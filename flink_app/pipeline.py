@@ -30,18 +30,20 @@ from pyflink.common import Configuration, Duration, WatermarkStrategy
 from pyflink.datastream import DataStream, StreamExecutionEnvironment
 from pyflink.table import StatementSet, StreamTableEnvironment
 
+from flink_app.aws_endpoints import s3_filesystem_settings
 from flink_app.bus import bus_source
-from flink_app.config import STREAMS, JobConfig
+from flink_app.config import STREAMS, BusSettings, JobConfig
 from flink_app.documents import encoded, order_documents, reference_fields
 from flink_app.geocoding import GEOCODE_COLUMNS, geocoding_step
 from flink_app.java_helper import (add_helper_jar, customer_as_of, customer_versions,
-                                   first_deliveries_with_reference_data, partition_by_field, with_event_time)
-from flink_app.kinesis import kinesis_source_ddl
+                                   first_deliveries_with_reference_data, initialize_local_filesystems,
+                                   partition_by_field, with_event_time)
+from flink_app.kinesis import kinesis_source
 from flink_app.records import FIELDS
 from flink_app.reference import Snapshot
 from flink_app.reference_snapshots import reference_snapshots, snapshot_json
 from flink_app.sinks import curated_sink_ddl, dead_letter_sink_ddl, opensearch_sink_ddl
-from flink_app.validate import columns, row_type, validated
+from flink_app.validate import columns, record_validator, row_type, validated
 
 # Each sale line's customers, each with its address, as of the sale: (the sale's column holding the
 # customer, the prefixes of the customer's and the address's columns).
@@ -92,15 +94,22 @@ def build(config: JobConfig, reference: Snapshot) -> tuple[StreamExecutionEnviro
         env.set_parallelism(config.parallelism)
     if not config.msf:
         add_helper_jar(env)
+        initialize_local_filesystems(s3_filesystem_settings())
     t_env = StreamTableEnvironment.create(env)
 
     dead_letters, streams = [], {}
     for stream in STREAMS:
-        rows, bad = validated(_raw_lines(env, t_env, config, stream), stream)
+        validator = record_validator(stream)
+        if config.bus is not None:
+            rows, bad = validated(_bus_lines(env, config.bus, stream), validator)
+            # Timestamps and watermarks per reader, before any shuffle (EventTime says why).
+            rows = with_event_time(rows, len(FIELDS[stream]), config.out_of_orderness_ms, config.idle_timeout_ms)
+        else:  # timestamped inside the source, per shard (flink_app.kinesis says why)
+            raw = kinesis_source(env, stream, config.kinesis, validator, config.out_of_orderness_ms,
+                                 config.idle_timeout_ms)
+            rows, bad = validated(raw, validator)
         dead_letters.append(bad)
-        # Timestamps and watermarks per reader, before any shuffle (EventTime says why).
-        streams[stream] = with_event_time(rows, len(FIELDS[stream]), config.out_of_orderness_ms,
-                                          config.idle_timeout_ms)
+        streams[stream] = rows
     streams["addresses"] = _geocoded(streams["addresses"], columns("addresses"), config)
     streams = {stream: encoded(rows, stream) for stream, rows in streams.items()}
     refreshed = reference_snapshots(env, config.reference_path, config.reference_format,
@@ -137,17 +146,11 @@ def _geocoded(addresses: DataStream, address_columns: list[tuple[str, str]], con
     return geocoding_step(addresses, names, config.geocoder, row_type(address_columns + GEOCODE_COLUMNS))
 
 
-def _raw_lines(env: StreamExecutionEnvironment, t_env: StreamTableEnvironment, config: JobConfig,
-               stream: str) -> DataStream:
-    """The stream's records as sent: lines of the bus files, or Kinesis payloads (as Row(line))."""
-    if config.bus is not None:
-        watch = None if config.bus.bounded else Duration.of_millis(round(config.bus.watch_interval_seconds * 1000))
-        source = bus_source(env, config.bus.path / stream, watch)
-        # One reader per stream: the bus's files follow each other in time, and two readers taking
-        # them in turn would interleave time ranges further apart than the out-of-orderness bound.
-        return (env.from_source(source, WatermarkStrategy.no_watermarks(), f"bus {stream}").uid(f"source-{stream}")
-                .set_parallelism(1))
-    table = f"kinesis_{stream}"
-    t_env.execute_sql(kinesis_source_ddl(table, stream, config.kinesis))
-    return t_env.to_data_stream(t_env.from_path(table))
-
+def _bus_lines(env: StreamExecutionEnvironment, bus: BusSettings, stream: str) -> DataStream:
+    """The lines of the stream's bus files, in name order."""
+    watch = None if bus.bounded else Duration.of_millis(round(bus.watch_interval_seconds * 1000))
+    source = bus_source(env, bus.path / stream, watch)
+    # One reader per stream: the bus's files follow each other in time, and two readers taking
+    # them in turn would interleave time ranges further apart than the out-of-orderness bound.
+    return (env.from_source(source, WatermarkStrategy.no_watermarks(), f"bus {stream}").uid(f"source-{stream}")
+            .set_parallelism(1))

@@ -40,7 +40,8 @@ def record_validator(stream: str):
                                     to_jarray(jvm.int, [p for p, _ in digits]), to_jarray(jvm.int, [s for _, s in digits]))
 
 
-def validated(raw: DataStream, stream: str) -> tuple[DataStream, DataStream]:
-    """(the valid rows, the dead letters) of `raw`: lines, or Kinesis rows holding the payload."""
-    rows = helper().ValidateRecords.of(raw._j_data_stream, record_validator(stream))
+def validated(raw: DataStream, validator) -> tuple[DataStream, DataStream]:
+    """(the valid rows, the dead letters) of `raw`, the stream's records as text, by `validator`
+    (`record_validator`)."""
+    rows = helper().ValidateRecords.of(raw._j_data_stream, validator)
     return DataStream(rows), DataStream(rows.getSideOutput(helper().ValidateRecords.DEAD_LETTERS))

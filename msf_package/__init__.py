@@ -7,7 +7,7 @@ The zip holds:
     python/flink_app/...           the job's code
     python/<packages>              its dependencies for MSF's Python (3.12, Linux x86_64) that
                                    PyFlink does not bring (requirements.txt; run option `pyFiles`)
-    lib/pyflink-dependencies.jar   one jar (MSF takes a single `jarfile`): the job's Java helper
-                                   and the connector jars of jars.lock.json, fetched from Maven
-                                   Central and checked against their checksums
+    lib/pyflink-dependencies.jar   one jar (MSF takes a single `jarfile`): the Maven module java/
+                                   shaded with the libraries the job needs beyond MSF's Flink
+                                   (every jar checked against the SHA-256 pinned in java/.mvn/)
 """

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Prepares a machine for the project: Java 17 (a JDK: javac builds the job's small Java helper),
-# the virtual environment .venv with every dependency group, and the helper jar. Safe to run
-# again: it reinstalls only when pyproject.toml changed and rebuilds only when the Java changed.
+# Prepares a machine for the project: Java 17 (a JDK, for the job's Java module), the virtual
+# environment .venv with every dependency group, and the job's jar. Safe to run again: it
+# reinstalls only when pyproject.toml changed and rebuilds only when the Java changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,18 +29,14 @@ if [ ! -f "$stamp" ]; then
     touch "$stamp"
 fi
 
-# The job's Java helper (flink_app/java), compiled against the Flink jars that PyFlink ships.
-java_sources=$(find flink_app/java -name '*.java' | sort)
-java_resources=flink_app/java/META-INF  # the table connector's service registration
-jar_stamp="build/jars/.built-$(cat $java_sources $(find $java_resources -type f | sort) | sha256sum | cut -c1-16)"
+# The job's Java (java/): built by Maven (the wrapper brings the Maven version the pom was pinned
+# with; ~/.m2 keeps it and the jars between runs), again only when its sources or build files change.
+java_inputs=$(find java/pom.xml java/.mvn java/src -type f | sort)
+jar_stamp="java/target/.built-$(cat $java_inputs | sha256sum | cut -c1-16)"
 if [ ! -f "$jar_stamp" ]; then
-    echo "setup: building build/jars/streaming-orders-flink.jar" >&2
-    flink_lib=$(.venv/bin/python -c 'import os, pyflink; print(os.path.join(os.path.dirname(pyflink.__file__), "lib"))')
-    rm -rf build/jars
-    mkdir -p build/jars/classes
-    javac --release 11 -nowarn -d build/jars/classes -cp "$flink_lib/*" $java_sources
-    cp -r "$java_resources" build/jars/classes/
-    jar cf build/jars/streaming-orders-flink.jar -C build/jars/classes .
+    echo "setup: building java/target/streaming-orders-flink.jar with Maven" >&2
+    rm -f java/target/.built-*
+    java/mvnw --quiet --file java/pom.xml clean package
     touch "$jar_stamp"
 fi
 

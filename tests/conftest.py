@@ -2,12 +2,10 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.fake_maven import FakeMaven
 from tests.job_runs import KilledRun, run_killed_and_resumed
 from tests.lambda_build import sam_build_into
 
@@ -48,11 +46,6 @@ def served_geocoder():
 
 
 @pytest.fixture(scope="session")
-def sam_build(tmp_path_factory) -> Iterator[Path]:
-    """`sam build` of template.yaml: the build folder, one subfolder per function. The connector
-    jars come from a fake Maven repository (Maven Central cannot be reached from here)."""
-    maven = FakeMaven()
-    try:
-        yield sam_build_into(tmp_path_factory.mktemp("sam"), maven.url)
-    finally:
-        maven.close()
+def sam_build(tmp_path_factory) -> Path:
+    """`sam build` of template.yaml: the build folder, one subfolder per function."""
+    return sam_build_into(tmp_path_factory.mktemp("sam"))

@@ -35,21 +35,24 @@ def generate(root: Path, customers: int, sales: int, seed: int) -> Path:
     return root
 
 
-def job_command(root: Path, *options: str) -> list[str]:
+def job_command(root: Path, *options: str, out: str | None = None) -> list[str]:
+    """A bounded run over `root`'s bus and reference data, into `out` (default: root / "out")."""
     return [sys.executable, "-m", "flink_app", "--bus", str(root / "bus"), "--reference", str(root / "ref"),
-            "--out", str(root / "out"), "--bounded", "--parallelism", "2", *options]
+            "--out", out or str(root / "out"), "--bounded", "--parallelism", "2", *options]
 
 
-def run_job(root: Path, *options: str) -> subprocess.CompletedProcess:
-    finished = subprocess.run(job_command(root, *options), cwd=ROOT, capture_output=True, text=True, timeout=420)
+def run_job(root: Path, *options: str, out: str | None = None, env: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess:
+    finished = subprocess.run(job_command(root, *options, out=out), cwd=ROOT, capture_output=True, text=True,
+                              timeout=420, env=env)
     assert finished.returncode == 0, finished.stderr[-3000:]
     return finished
 
 
-def start_job(command: list[str]) -> subprocess.Popen:
+def start_job(command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
     """The job in its own process group, so that `stop` reaches the MiniCluster and Python workers."""
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+                            start_new_session=True, env=env)
 
 
 def stop(job: subprocess.Popen) -> None:

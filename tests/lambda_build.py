@@ -22,12 +22,12 @@ def lambda_runtime(folder: Path) -> Path:
     return runtime
 
 
-def sam_build_into(work: Path, maven_repository: str) -> Path:
-    """`sam build` of the whole template, the Flink package's connector jars from `maven_repository`."""
+def sam_build_into(work: Path) -> Path:
+    """`sam build` of the whole template."""
     build_dir = work / "build"
     result = subprocess.run([Path(sys.executable).parent / "sam", "build", "--template-file", ROOT / "template.yaml",
                              "--build-dir", build_dir], cwd=work,
-                            env={**os.environ, "SAM_CLI_TELEMETRY": "0", "MAVEN_REPOSITORY": maven_repository},
+                            env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     return build_dir

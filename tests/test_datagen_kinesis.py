@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import os
 import random
 from collections import Counter
 from pathlib import Path
+from unittest import mock
 
 import boto3
 import pytest
@@ -57,9 +59,10 @@ def bus_records(tmp_path: Path) -> dict[str, list[bytes]]:
 
 
 def send_to_kinesis(url: str, names: dict[str, str], tmp_path: Path) -> int:
+    """`python -m datagen --kinesis`, finding the endpoint `url` the standard way (AWS_ENDPOINT_URL_KINESIS)."""
     streams = [f"--{s}-stream={names[s]}" for s in STREAMS]
-    return main(["--kinesis", "--endpoint-url", url, "--region", "us-east-1", *streams,
-                 "--reference", str(tmp_path / "ref-k"), *SIZE])
+    with mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL_KINESIS": url}):
+        return main(["--kinesis", "--region", "us-east-1", *streams, "--reference", str(tmp_path / "ref-k"), *SIZE])
 
 
 def by_key_in_order(records: list[tuple[str, bytes]]) -> dict[str, list[bytes]]:

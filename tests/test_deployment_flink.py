@@ -94,7 +94,7 @@ def test_the_property_groups_are_a_configuration_the_job_accepts_for_msf(templat
     assert config.kinesis.stream_arns == {
         name: f"arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/<{name.title()}Stream>"
         for name in ("customers", "addresses", "sales")}
-    assert config.kinesis.region == "<AWS::Region>" and config.kinesis.reader_type == "POLLING"
+    assert config.kinesis.region == "<AWS::Region>"
     assert config.reference_path == "s3://<LakeBucket>/reference"
     assert config.curated_path == "s3://<CuratedBucket>"
     assert config.geocoder.url == "https://<GeocoderFunctionUrl>.lambda-url.<AWS::Region>.on.aws/"
@@ -104,11 +104,6 @@ def test_the_property_groups_are_a_configuration_the_job_accepts_for_msf(templat
     checkpoints = Rendered(template).properties("FlinkApplication")["ApplicationConfiguration"][
         "FlinkApplicationConfiguration"]["CheckpointConfiguration"]
     assert checkpoints["CheckpointInterval"] == "60000"
-
-
-def test_enhanced_fan_out_names_its_consumer(template):
-    config = build_config(property_groups(Rendered(template, KinesisReaderType="EFO")))
-    assert (config.kinesis.reader_type, config.kinesis.efo_consumer_name) == ("EFO", "dev-streaming-orders")
 
 
 def test_the_curated_table_reads_where_the_job_writes(template):
@@ -137,13 +132,8 @@ def job_calls(rendered: Rendered) -> list[tuple[str, str, dict[str, str]]]:
              ("logs:DescribeLogGroups", "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:x", {}),
              ("logs:DescribeLogStreams", "<FlinkLogGroup.Arn>", {}),
              ("logs:PutLogEvents", "<FlinkLogGroup.Arn>", {})]
-    for stream in streams:  # the Kinesis source
-        calls += [(f"kinesis:{action}", stream, {})
-                  for action in ("DescribeStreamSummary", "ListShards", "GetShardIterator", "GetRecords")]
-        if config.kinesis.reader_type == "EFO":
-            calls += [(f"kinesis:{action}", stream, {}) for action in ("RegisterStreamConsumer", "DeregisterStreamConsumer")]
-            calls += [(f"kinesis:{action}", f"{stream}/consumer/{config.kinesis.efo_consumer_name}:1", {})
-                      for action in ("DescribeStreamConsumer", "SubscribeToShard")]
+    for stream in streams:  # the Kinesis source (ShardsEnumerator lists, ShardReader reads)
+        calls += [(f"kinesis:{action}", stream, {}) for action in ("ListShards", "GetShardIterator", "GetRecords")]
     for prefix in ("orders/dt=2026-11-26/", "dlq/opensearch/"):  # the file sinks (committed on checkpoints)
         calls.append(("s3:ListBucket", curated, {"s3:prefix": prefix}))
         calls += [(action, f"{curated}/{prefix}part-0", {}) for action in
@@ -172,9 +162,8 @@ def grants(statement: dict, action: str, resource: str, context: dict[str, str])
     return True
 
 
-@pytest.mark.parametrize("parameters", [{}, {"KinesisReaderType": "EFO"},
-                                        {"VpcSubnetIds": "subnet-1", "VpcSecurityGroupIds": "sg-1"}],
-                         ids=["defaults", "enhanced-fan-out", "in-a-vpc"])
+@pytest.mark.parametrize("parameters", [{}, {"VpcSubnetIds": "subnet-1", "VpcSecurityGroupIds": "sg-1"}],
+                         ids=["defaults", "in-a-vpc"])
 def test_the_role_grants_each_call_of_the_job_and_nothing_else(template, parameters):
     rendered = Rendered(template, **parameters)
     role = rendered.properties("FlinkApplicationRole")
@@ -213,7 +202,7 @@ def test_the_application_reads_the_package_the_publisher_writes(template):
 
 def test_the_role_reaches_nothing_next_to_what_the_job_uses(template):
     """Calls the job never makes, on resources beside its own: a broadened grant would allow one."""
-    rendered = Rendered(template, KinesisReaderType="EFO")
+    rendered = Rendered(template)
     [policy] = rendered.properties("FlinkApplicationRole")["Policies"]
     other_stream = "arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/other"
     beside = [("es:ESHttpPost", "<OrdersDomain.Arn>/orders/_doc/1", {}),
@@ -227,7 +216,9 @@ def test_the_role_reaches_nothing_next_to_what_the_job_uses(template):
               ("s3:GetObject", "<ArtifactsBucket.Arn>/other/x.zip", {}),
               ("s3:PutObject", "<ArtifactsBucket.Arn>/flink-application/x.zip", {}),
               ("kinesis:GetRecords", other_stream, {}),
-              ("kinesis:SubscribeToShard", f"{other_stream}/consumer/x:1", {}),
+              ("kinesis:SubscribeToShard", "arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/"
+                                           "<SalesStream>/consumer/x:1", {}),
+              ("kinesis:DescribeStreamSummary", other_stream, {}),
               ("kinesis:PutRecords", "arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/<SalesStream>", {}),
               ("lambda:InvokeFunctionUrl", "<GeocoderFunction.Arn>", {"lambda:FunctionUrlAuthType": "NONE"}),
               ("lambda:InvokeFunctionUrl", "<BootstrapFunction.Arn>", {"lambda:FunctionUrlAuthType": "AWS_IAM"}),

@@ -1,5 +1,5 @@
-"""The job's configuration (MSF property groups, command-line overrides) and the Kinesis source
-configuration it generates for MSF, which cannot run here (no connector jar off Maven Central)."""
+"""The job's configuration: MSF property groups, command-line overrides, the standard AWS endpoint
+variables."""
 
 from __future__ import annotations
 
@@ -9,11 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from pyflink.table import EnvironmentSettings, TableEnvironment
-
 from flink_app.__main__ import load_config, parse_arguments
 from flink_app.config import ConfigError, build_config, read_property_groups
-from flink_app.kinesis import kinesis_source_ddl, kinesis_source_options
 
 ROOT = Path(__file__).resolve().parent.parent
 ARN = "arn:aws:kinesis:eu-west-1:123456789012:stream/{}"
@@ -37,7 +34,8 @@ def test_msf_properties_become_a_typed_config(tmp_path):
     config = build_config(read_property_groups(write_properties(tmp_path / "p.json", MSF_GROUPS)))
     assert config.bus is None and config.kinesis.region == "eu-west-1"
     assert config.kinesis.stream_arns["sales"] == ARN.format("sales")
-    assert (config.kinesis.initial_position, config.kinesis.reader_type) == ("TRIM_HORIZON", "POLLING")
+    assert (config.kinesis.initial_position, config.kinesis.records_per_call, config.kinesis.endpoint) == \
+        ("TRIM_HORIZON", 10_000, None)
     assert (config.reference_path, config.reference_format, config.reference_refresh_seconds) == ("s3://lake/reference", "parquet", 300)
     assert config.curated_path == "s3://curated"
     assert (config.out_of_orderness_ms, config.dedup_window_ms, config.idle_timeout_ms) == (30_000, 86_400_000, 30_000)
@@ -57,7 +55,10 @@ def test_the_command_line_overrides_the_properties(tmp_path):
     ({"job": {"source": "kafka"}}, "job.source must be one of bus, kinesis"),
     ({"kinesis": {"region": "eu-west-1", "customers_stream_arn": "customers"}}, "kinesis.customers_stream_arn must be a stream ARN"),
     ({"kinesis": {**MSF_GROUPS["kinesis"], "initial_position": "AT_TIMESTAMP"}}, "kinesis.initial_timestamp is required"),
-    ({"kinesis": {**MSF_GROUPS["kinesis"], "reader_type": "EFO"}}, "kinesis.efo_consumer_name is required"),
+    ({"kinesis": {**MSF_GROUPS["kinesis"], "initial_position": "AT_TIMESTAMP", "initial_timestamp": "2026-11-24"}},
+     "kinesis.initial_timestamp must be an ISO-8601 timestamp with an offset"),
+    ({"kinesis": {**MSF_GROUPS["kinesis"], "records_per_call": "20000"}}, "kinesis.records_per_call must be at most 10000"),
+    ({"kinesis": {**MSF_GROUPS["kinesis"], "reader_type": "EFO"}}, "unknown propert(ies) ['reader_type']"),
     ({"kinesis": {**MSF_GROUPS["kinesis"], "stream": "x"}}, "unknown propert(ies) ['stream'] in group 'kinesis'"),
     ({"geocoding": {"url": "x"}}, "unknown property group(s) ['geocoding']"),
     ({"job": {"source": "kinesis", "dedup_window_hours": "a day"}}, "job.dedup_window_hours must be a number"),
@@ -111,36 +112,22 @@ def kinesis_config(**kinesis):
     return build_config({**MSF_GROUPS, "kinesis": {**MSF_GROUPS["kinesis"], **kinesis}}).kinesis
 
 
-def test_kinesis_source_options_for_msf():
-    options = kinesis_source_options("sales", kinesis_config())
-    assert options == {"connector": "kinesis", "stream.arn": ARN.format("sales"), "aws.region": "eu-west-1",
-                       "source.init.position": "TRIM_HORIZON", "source.reader.type": "POLLING",
-                       "format": "raw", "raw.charset": "UTF-8"}
+def test_a_start_time_becomes_epoch_milliseconds():
+    settings = kinesis_config(initial_position="AT_TIMESTAMP", initial_timestamp="2026-11-24T11:00:00.250+01:00")
+    assert settings.initial_timestamp_ms == 1_795_514_400_250
 
 
-def test_kinesis_enhanced_fan_out_start_time_and_endpoint():
-    settings = kinesis_config(initial_position="AT_TIMESTAMP", initial_timestamp="2026-11-24T10:00:00.000Z",
-                              reader_type="EFO", efo_consumer_name="streaming-orders", endpoint="https://kinesis.vpce")
-    options = kinesis_source_options("customers", settings)
-    assert options["stream.arn"] == ARN.format("customers")
-    assert options["source.init.position"] == "AT_TIMESTAMP"
-    assert options["source.init.timestamp"] == "2026-11-24T10:00:00.000Z"
-    assert (options["source.reader.type"], options["source.efo.consumer.name"]) == ("EFO", "streaming-orders")
-    assert options["aws.endpoint"] == "https://kinesis.vpce"
+def test_the_endpoints_come_from_the_standard_variables_unless_a_property_names_one(monkeypatch):
+    from flink_app.aws_endpoints import s3_filesystem_settings
 
-
-def test_kinesis_ddl_is_valid_flink_sql_with_one_raw_column():
-    """Flink's own parser and catalog accept the DDL (the connector itself is only needed to run it)."""
-    t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
-    settings = kinesis_config(initial_position="LATEST")
-    t_env.execute_sql(kinesis_source_ddl("kinesis_sales", "sales", settings))
-    table = t_env.from_path("kinesis_sales")
-    assert table.get_schema().get_field_names() == ["line"]
-    assert _catalog_options(t_env, "kinesis_sales") == kinesis_source_options("sales", settings)
-
-
-def _catalog_options(t_env: TableEnvironment, table: str) -> dict:
-    catalog = t_env._j_tenv.getCatalogManager().getCatalog(t_env.get_current_catalog()).get()
-    path = t_env._j_tenv.getCatalogManager().qualifyIdentifier(
-        t_env._j_tenv.getParser().parseIdentifier(table)).toObjectPath()
-    return dict(catalog.getTable(path).getOptions())
+    assert kinesis_config().endpoint is None and s3_filesystem_settings() == {}  # AWS itself
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:5001")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    assert kinesis_config().endpoint == "http://127.0.0.1:5000"
+    assert kinesis_config(endpoint="https://vpce-1.kinesis.eu-west-1.vpce.amazonaws.com").endpoint == \
+        "https://vpce-1.kinesis.eu-west-1.vpce.amazonaws.com"
+    assert s3_filesystem_settings() == {"s3.endpoint": "http://127.0.0.1:5001", "s3.path.style.access": "true",
+                                        "s3.endpoint.region": "eu-west-1"}
+    monkeypatch.setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
+    assert kinesis_config().endpoint is None and s3_filesystem_settings() == {}

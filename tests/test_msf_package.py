@@ -1,6 +1,6 @@
-"""The MSF application package (msf_package): its layout, the single jar, the checks on the
-connector jars (served by a fake Maven repository: Maven Central cannot be reached from here; the
-Python dependencies come from PyPI for real), and the function that publishes it."""
+"""The MSF application package (msf_package): its layout, the single jar from the Maven build and
+the build's check of every jar against its pinned SHA-256, the Python dependencies (from PyPI), and
+the function that publishes it."""
 
 from __future__ import annotations
 
@@ -20,10 +20,7 @@ from cfnlint.decode import cfn_yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from msf_package.build import HELPER_JAR, JARFILE, PackageError, build_package
-from msf_package.maven import ChecksumError, LockedJar, fetch, pin, read_lock
-from msf_package.uber_jar import ConflictingClass, merge
-from tests.fake_maven import CONNECTOR_FACTORY, FACTORY_SERVICE, FakeMaven, connector_jar
+from msf_package.build import HELPER_JAR, JARFILE, build_package
 from tests.http_stub import HttpStub
 from tests.lambda_build import ROOT, lambda_runtime
 
@@ -32,17 +29,12 @@ MSF_PYTHON = {"python_version": "3.12", "python_full_version": "3.12.0", "sys_pl
               "platform_python_implementation": "CPython", "os_name": "posix", "extra": ""}
 
 
-@pytest.fixture(scope="module")
-def maven():
-    repository = FakeMaven()
-    yield repository
-    repository.close()
+FACTORY_SERVICE = "META-INF/services/org.apache.flink.table.factories.Factory"
 
 
 @pytest.fixture(scope="module")
-def package(maven, tmp_path_factory) -> Path:
-    work = tmp_path_factory.mktemp("msf")
-    return build_package(work / "app.zip", maven.url, work / "jars")
+def package(tmp_path_factory) -> Path:
+    return build_package(tmp_path_factory.mktemp("msf") / "app.zip")
 
 
 def requirement_pins() -> dict[str, str]:
@@ -92,66 +84,47 @@ def test_the_pinned_dependencies_are_what_the_job_needs_beyond_pyflink():
     assert {canonicalize_name(k): v for k, v in requirement_pins().items()} == needed
 
 
-def test_one_jar_holds_the_helper_and_the_connectors_with_their_services_merged(package):
-    with zipfile.ZipFile(package) as archive, zipfile.ZipFile(archive.open(JARFILE)) as jar:
-        names = jar.namelist()
-        services = jar.read(FACTORY_SERVICE).decode().split()
-        assert names[0] == "META-INF/MANIFEST.MF"
-    with zipfile.ZipFile(HELPER_JAR) as helper:
-        helper_classes = {n for n in helper.namelist() if n.endswith(".class")}
-        helper_services = helper.read(FACTORY_SERVICE).decode().split()
-    assert helper_classes and helper_classes <= set(names)
-    assert "streamingorders.flink.OpenSearchSinkFactory" in helper_services
-    assert services == [*helper_services, CONNECTOR_FACTORY]
+def test_the_one_jar_is_the_maven_builds_with_the_aws_sdk_and_without_flink(package):
+    with zipfile.ZipFile(package) as archive:
+        jar_bytes = archive.read(JARFILE)
+    assert jar_bytes == HELPER_JAR.read_bytes()
+    with zipfile.ZipFile(HELPER_JAR) as jar:
+        names = set(jar.namelist())
+        assert "streamingorders.flink.OpenSearchSinkFactory" in jar.read(FACTORY_SERVICE).decode().split()
+    assert "software/amazon/awssdk/auth/credentials/DefaultCredentialsProvider.class" in names
+    assert not any(n.startswith(("org/apache/flink/", "org/slf4j/")) for n in names)  # MSF's runtime has them
     assert not any(n.endswith(".SF") for n in names)
 
 
-def test_the_same_sources_give_the_same_package(package, maven, tmp_path):
-    again = build_package(tmp_path / "again.zip", maven.url, tmp_path / "jars")
+def test_the_same_sources_give_the_same_package(package, tmp_path):
+    again = build_package(tmp_path / "again.zip")
     assert hashlib.sha256(again.read_bytes()).digest() == hashlib.sha256(package.read_bytes()).digest()
 
 
-def test_a_jar_that_does_not_match_the_published_checksum_is_refused(tmp_path):
-    repository = FakeMaven(published_sha1="0" * 40)
-    try:
-        with pytest.raises(ChecksumError, match="SHA-1"):
-            build_package(tmp_path / "app.zip", repository.url, tmp_path / "jars")
-    finally:
-        repository.close()
-    assert not (tmp_path / "app.zip").exists()
+def maven_build_with_pins(tmp_path: Path, edit) -> subprocess.CompletedProcess:
+    """The Maven module built offline (from ~/.m2, which setup filled) in a copy whose pinned sums
+    `edit` changed."""
+    module = tmp_path / "java"
+    shutil.copytree(ROOT / "java", module, ignore=shutil.ignore_patterns("target"))
+    sums = module / ".mvn" / "checksums" / "checksums-central.sha256"
+    sums.write_text(edit(sums.read_text()))
+    return subprocess.run([module / "mvnw", "--offline", "--quiet", "package", "-DskipTests"], cwd=module,
+                          capture_output=True, text=True, timeout=300)
 
 
-def test_a_pinned_jar_must_have_the_pinned_bytes(maven, tmp_path):
-    [locked] = read_lock()[1]
-    with pytest.raises(ChecksumError, match="pinned"):
-        fetch(LockedJar(locked.coordinates, "0" * 64), maven.url, tmp_path)
-    assert fetch(LockedJar(locked.coordinates, hashlib.sha256(maven.jar).hexdigest()), maven.url, tmp_path).is_file()
+def test_a_jar_whose_bytes_differ_from_its_pinned_sha256_stops_the_build_naming_it(tmp_path):
+    jar = "org/apache/flink/flink-s3-fs-hadoop/"
+    result = maven_build_with_pins(tmp_path, lambda text: "\n".join(
+        "0" * 64 + line[64:] if jar in line and line.endswith(".jar") else line for line in text.splitlines()) + "\n")
+    assert result.returncode != 0
+    assert "org.apache.flink:flink-s3-fs-hadoop:jar" in result.stdout and "trusted checksum mismatch" in result.stdout
 
 
-def test_pin_records_the_checked_jars_sha256(maven, tmp_path):
-    lock = tmp_path / "jars.lock.json"
-    shutil.copy(ROOT / "msf_package" / "jars.lock.json", lock)
-    [locked] = read_lock(lock)[1]
-    assert pin(tmp_path / "jars", maven.url, lock) == [locked.coordinates]
-    assert read_lock(lock)[1] == [LockedJar(locked.coordinates, hashlib.sha256(maven.jar).hexdigest())]
-    assert pin(tmp_path / "jars", maven.url, lock) == []
-
-
-def test_a_connector_without_the_credentials_provider_the_sink_looks_for_is_refused(tmp_path):
-    repository = FakeMaven(jar=connector_jar(provider="elsewhere/DefaultCredentialsProvider.class"))
-    try:
-        with pytest.raises(PackageError, match="credentials providers"):
-            build_package(tmp_path / "app.zip", repository.url, tmp_path / "jars")
-    finally:
-        repository.close()
-
-
-def test_two_different_classes_under_one_name_cannot_be_merged(tmp_path):
-    for name, content in (("a.jar", b"\x01"), ("b.jar", b"\x02")):
-        with zipfile.ZipFile(tmp_path / name, "w") as jar:
-            jar.writestr("x/Same.class", content)
-    with pytest.raises(ConflictingClass, match="x/Same.class"):
-        merge([tmp_path / "a.jar", tmp_path / "b.jar"], tmp_path / "merged.jar")
+def test_a_jar_without_a_pinned_sha256_stops_the_build_naming_it(tmp_path):
+    result = maven_build_with_pins(tmp_path, lambda text: "".join(
+        line for line in text.splitlines(keepends=True) if not line.rstrip().endswith("/auth-2.57.8.jar")))
+    assert result.returncode != 0
+    assert "software.amazon.awssdk:auth:jar:2.57.8" in result.stdout
 
 
 def test_the_entry_point_runs_the_packaged_job(package, tmp_path):

@@ -7,11 +7,10 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.types.Row;
 
 /**
- * Event time for validated rows, assigned right after validation, before any keyed shuffle: each
- * validator gets its rows in the order one reader delivered them (the bus has one reader per
- * stream, whose files follow each other in time; a Kinesis reader's shards run side by side in
- * time), so a watermark made there is right, and operators after a shuffle take the minimum over
- * their inputs. (A watermark made after a keyed shuffle sees several readers' time ranges
+ * Event time for validated bus rows, assigned right after validation, before any keyed shuffle:
+ * each validator gets its rows in the order the stream's one reader delivered them (its files
+ * follow each other in time), so a watermark made there is right, and operators after a shuffle
+ * take the minimum over their inputs. (The Kinesis source assigns event time itself, per shard.) (A watermark made after a keyed shuffle sees several readers' time ranges
  * interleaved and declares timely rows late.) An input with nothing to read for `idleMillis` stops
  * holding the others back; `idleMillis` 0 turns idleness off (a bounded run, where every input
  * ends and so releases the others).

@@ -81,13 +81,9 @@ public final class ValidateRecords extends ProcessFunction<String, Row> {
         }
     }
 
-    /** The validated rows of `raw` (lines, or Kinesis rows whose one field is the payload). */
-    @SuppressWarnings("unchecked")
-    public static SingleOutputStreamOperator<Row> of(DataStream<?> raw, ValidateRecords validator) {
-        DataStream<String> lines = Row.class.equals(raw.getType().getTypeClass())
-                ? ((DataStream<Row>) raw).map(row -> (String) row.getField(0)).returns(Types.STRING).name("payload")
-                : (DataStream<String>) raw;
-        return lines.process(validator, validator.rowType())
+    /** The validated rows of `raw`, the stream's records as text (bus lines, Kinesis payloads). */
+    public static SingleOutputStreamOperator<Row> of(DataStream<String> raw, ValidateRecords validator) {
+        return raw.process(validator, validator.rowType())
                 .name("validate " + validator.stream).uid("validate-" + validator.stream);
     }
 
@@ -117,6 +113,18 @@ public final class ValidateRecords extends ProcessFunction<String, Row> {
         } catch (InvalidRecord invalid) {
             deadLetters.inc();
             context.output(DEAD_LETTERS, Row.of(stream, line, invalid.getMessage()));
+        }
+    }
+
+    /**
+     * The record's event time (`event_ms`), for a source that assigns timestamps; Long.MIN_VALUE
+     * for a record that is not valid, which then moves no watermark.
+     */
+    public long eventMillisOrMin(String line) {
+        try {
+            return (Long) parse(line).getField(names.length);
+        } catch (InvalidRecord invalid) {
+            return Long.MIN_VALUE;
         }
     }
 
