@@ -34,7 +34,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
                         f"(default: {MSF_PROPERTIES} if it exists)")
     parser.add_argument("--bus", help="the local bus folder (<bus>/<stream>/*.jsonl); sets the source to the bus")
     parser.add_argument("--reference", help="reference data: a folder or s3:// URI holding items/ and promos/")
-    parser.add_argument("--reference-format", choices=("csv", "parquet"), help="reference file format (default csv)")
+    parser.add_argument("--reference-format", choices=("csv", "parquet"),
+                        help="read only reference files of this format (default: each file by its extension)")
     parser.add_argument("--out", help="curated output: a folder or s3:// URI (orders/ and dlq/ under it)")
     parser.add_argument("--bounded", action="store_const", const="true",
                         help="read what the bus holds, commit the output and exit (default: keep watching)")
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(parse_arguments(argv))
         # The job starts with this snapshot; without one it cannot start.
-        reference = load_snapshot(config.reference_path, config.reference_format)
+        reference = load_snapshot(config.reference)
     except (ConfigError, ReferenceError, OSError) as error:
         print(f"flink_app: configuration error: {error}", file=sys.stderr)
         return 2

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from flink_app.aws_endpoints import endpoint_url
 from flink_app.geocoder_client import MAX_BATCH, GeocoderSettings
+from flink_app.reference import FORMATS, ReferenceSource
 
 MSF_PROPERTIES = Path("/etc/flink/application_properties.json")
 STREAMS = ("customers", "addresses", "sales")
@@ -36,7 +37,8 @@ PROPERTIES: dict[str, dict[str, str | None]] = {
                 "sales_stream_arn": None, "initial_position": "TRIM_HORIZON", "initial_timestamp": None,
                 "endpoint": None, "records_per_call": "10000", "poll_interval_ms": "1000",
                 "shard_discovery_seconds": "10"},
-    "reference": {"path": None, "format": "csv", "refresh_minutes": "15"},
+    # items_path, promos_path: default <path>/items, <path>/promos; no format: each file by its extension
+    "reference": {"path": None, "items_path": None, "promos_path": None, "format": None, "refresh_minutes": "15"},
     "curated": {"path": None},
     # no url: geocoding off, every address goes on with geocode.status `disabled`
     "geocoder": {"url": None, "auth": "none", "region": None, "batch_size": "100", "batch_delay_ms": "20",
@@ -88,8 +90,7 @@ class OpenSearchSettings:
 class JobConfig:
     bus: BusSettings | None  # exactly one of bus and kinesis is set
     kinesis: KinesisSettings | None
-    reference_path: str  # a local folder or an s3:// URI
-    reference_format: str  # csv | parquet
+    reference: ReferenceSource
     reference_refresh_seconds: float
     curated_path: str  # a local folder or an s3:// URI: orders/ and dlq/ go under it
     parallelism: int | None
@@ -140,8 +141,7 @@ def build_config(groups: dict[str, dict[str, str]]) -> JobConfig:
     return JobConfig(
         bus=bus,
         kinesis=kinesis,
-        reference_path=_required(values, "reference", "path"),
-        reference_format=_choice(values, "reference", "format", ("csv", "parquet")),
+        reference=_reference(values),
         reference_refresh_seconds=_number(values, "reference", "refresh_minutes") * 60,
         curated_path=_required(values, "curated", "path").rstrip("/"),
         parallelism=None if parallelism is None else _integer(values, "job", "parallelism", 1),
@@ -203,6 +203,18 @@ def _epoch_millis(values: dict, group: str, key: str) -> int:
     if moment is None or moment.tzinfo is None:
         raise ConfigError(f"{group}.{key} must be an ISO-8601 timestamp with an offset, got {text!r}")
     return round(moment.timestamp() * 1000)
+
+
+def _reference(values: dict[str, dict[str, str | None]]) -> ReferenceSource:
+    group = values["reference"]
+    file_format = None if group["format"] is None else _choice(values, "reference", "format", FORMATS)
+    tables = {table: group[f"{table}_path"] for table in ("items", "promos")}
+    if None in tables.values():
+        if group["path"] is None:
+            raise ConfigError("reference.path is required (unless both reference.items_path and "
+                              "reference.promos_path are given)")
+        tables = {table: path or f"{group['path'].rstrip('/')}/{table}" for table, path in tables.items()}
+    return ReferenceSource(tables["items"], tables["promos"], file_format)
 
 
 def _geocoder(values: dict[str, dict[str, str | None]]) -> GeocoderSettings | None:

@@ -112,8 +112,7 @@ def build(config: JobConfig, reference: Snapshot) -> tuple[StreamExecutionEnviro
         streams[stream] = rows
     streams["addresses"] = _geocoded(streams["addresses"], columns("addresses"), config)
     streams = {stream: encoded(rows, stream) for stream, rows in streams.items()}
-    refreshed = reference_snapshots(env, config.reference_path, config.reference_format,
-                                    config.reference_refresh_seconds, config.bounded)
+    refreshed = reference_snapshots(env, config.reference, config.reference_refresh_seconds, config.bounded)
     sales = first_deliveries_with_reference_data(streams["sales"], config.dedup_window_ms, snapshot_json(reference),
                                                  refreshed, *reference_fields())
     versions = customer_versions(streams["customers"], streams["addresses"], sales, config.join_state_ttl_ms)

@@ -1,9 +1,10 @@
 """The reference tables (CONTRACT.md §2), items and promos, as in-memory snapshots for the sales path.
 
-Read from CSV (raw layer) or Parquet (clean layer) files in <reference>/<table>/, where <reference>
-is a local folder or an s3:// URI (boto3's usual credentials and endpoint settings apply).
-The job starts with the snapshot the client reads; flink_app/reference_snapshots.py reads them
-again at every refresh.
+Each table lives in its own folder or s3:// prefix (by default <reference>/items/ and
+<reference>/promos/, but a lake may keep items as CSV in its raw layer and promos as Parquet in its
+clean layer), and each file is read by its extension, .csv (with a header row) or .parquet, unless
+a format is forced. boto3's usual credentials and endpoint settings apply to S3. The job starts with
+the snapshot the client reads; flink_app/reference_snapshots.py reads them again at every refresh.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import logging
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import boto3
@@ -35,35 +37,48 @@ class ReferenceError(Exception):
     pass
 
 
-def load_table(location: str, table: str, file_format: str) -> dict[str, Row]:
-    """The table's rows by key (as text), from every visible file of that format."""
+@dataclass(frozen=True)
+class ReferenceSource:
+    """Where each table's files are (a folder or an s3:// prefix), and the one format to read
+    (None: each file by its extension)."""
+
+    items: str
+    promos: str
+    file_format: str | None = None
+
+
+def load_table(location: str, table: str, file_format: str | None = None) -> dict[str, Row]:
+    """The table's rows by key (as text), from every visible file in `location` of that format
+    (None: .csv and .parquet files, each by its extension)."""
     key, fields = TABLES[table]
-    files = _table_files(location, table, file_format)
+    formats = (file_format,) if file_format else FORMATS
+    files = _table_files(location, formats)
     if not files:
-        raise ReferenceError(f"no {file_format} files in {location.rstrip('/')}/{table}/")
+        raise ReferenceError(f"table {table}: no {' or '.join(f'.{f}' for f in formats)} file in {location.rstrip('/')}/")
     rows: dict[str, Row] = {}
     for name, data in files:
-        records = _read_csv(name, data, fields) if file_format == "csv" else _read_parquet(name, data, fields)
+        records = _read_csv(name, data, fields) if name.endswith(".csv") else _read_parquet(name, data, fields)
         for record in records:
             row = tuple(_value(field, record.get(field)) for field in fields)
             rows[str(row[fields.index(key)])] = row
     return rows
 
 
-def _visible(name: str, file_format: str) -> bool:
-    return name.endswith(f".{file_format}") and not PurePosixPath(name).name.startswith((".", "_"))
+def _visible(name: str, formats: tuple[str, ...]) -> bool:
+    return name.endswith(tuple(f".{f}" for f in formats)) and not PurePosixPath(name).name.startswith((".", "_"))
 
 
-def _table_files(location: str, table: str, file_format: str) -> list[tuple[str, bytes]]:
-    """(name, content) of the table's files in name order."""
+def _table_files(location: str, formats: tuple[str, ...]) -> list[tuple[str, bytes]]:
+    """(name, content) of the visible files of `formats` directly in `location`, in name order."""
     if not location.startswith("s3://"):
-        folder = Path(location) / table
-        return [(str(f), f.read_bytes()) for f in sorted(folder.glob(f"*.{file_format}")) if _visible(f.name, file_format)]
+        folder = Path(location)
+        files = sorted(f for f in folder.glob("*") if f.is_file() and _visible(f.name, formats)) if folder.is_dir() else []
+        return [(str(f), f.read_bytes()) for f in files]
     bucket, _, prefix = location.removeprefix("s3://").partition("/")
-    prefix = f"{prefix.strip('/')}/{table}/".lstrip("/")
+    prefix = f"{prefix.strip('/')}/".lstrip("/")
     s3 = boto3.client("s3")
     keys = [obj["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-            for obj in page.get("Contents", []) if _visible(obj["Key"], file_format)]
+            for obj in page.get("Contents", []) if "/" not in obj["Key"][len(prefix):] and _visible(obj["Key"], formats)]
     return [(f"s3://{bucket}/{k}", s3.get_object(Bucket=bucket, Key=k)["Body"].read()) for k in sorted(keys)]
 
 
@@ -98,8 +113,8 @@ def _value(name: str, value: object) -> object:
 Snapshot = tuple[dict[str, Row], dict[str, Row]]  # (items, promos), each by key
 
 
-def load_snapshot(location: str, file_format: str) -> Snapshot:
-    return load_table(location, "items", file_format), load_table(location, "promos", file_format)
+def load_snapshot(source: ReferenceSource) -> Snapshot:
+    return load_table(source.items, "items", source.file_format), load_table(source.promos, "promos", source.file_format)
 
 
 class ReferenceRefresher:
@@ -107,13 +122,13 @@ class ReferenceRefresher:
     unreadable) gives None, so that the last good snapshot stays in use, and says why in the log
     and `failed_refreshes`."""
 
-    def __init__(self, location: str, file_format: str):
-        self.location, self.file_format = location, file_format
+    def __init__(self, source: ReferenceSource):
+        self.source = source
         self.failed_refreshes = 0
 
     def refresh(self) -> Snapshot | None:
         try:
-            items, promos = load_snapshot(self.location, self.file_format)
+            items, promos = load_snapshot(self.source)
         except (OSError, ValueError, ReferenceError, BotoCoreError, ClientError) as error:  # pyarrow: OSError/ValueError
             self.failed_refreshes += 1
             log.warning("reference data refresh failed, keeping the last good snapshot: %s", error)

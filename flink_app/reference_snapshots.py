@@ -14,7 +14,7 @@ from pyflink.common import Row, Types
 from pyflink.datastream import DataStream, FlatMapFunction, RuntimeContext, StreamExecutionEnvironment
 
 from flink_app.java_helper import helper
-from flink_app.reference import INTEGER_FIELDS, ITEM_FIELDS, PROMO_FIELDS, ReferenceRefresher, Snapshot
+from flink_app.reference import INTEGER_FIELDS, ITEM_FIELDS, PROMO_FIELDS, ReferenceRefresher, ReferenceSource, Snapshot
 
 
 def _table_type(fields: tuple[str, ...]):
@@ -36,11 +36,11 @@ class LoadSnapshots(FlatMapFunction):
     tables as one snapshot; nothing when the refresh fails (the last good snapshot stays in use),
     counted in the metric `reference_refresh_failures`."""
 
-    def __init__(self, location: str, file_format: str):
-        self.location, self.file_format = location, file_format
+    def __init__(self, source: ReferenceSource):
+        self.source = source
 
     def open(self, runtime_context: RuntimeContext) -> None:
-        self.refresher = ReferenceRefresher(self.location, self.file_format)
+        self.refresher = ReferenceRefresher(self.source)
         self.refresh_failures = runtime_context.get_metrics_group().counter("reference_refresh_failures")
 
     def flat_map(self, tick: int):
@@ -54,12 +54,12 @@ class LoadSnapshots(FlatMapFunction):
         yield Row([Row(*item) for item in items.values()], [Row(*promo) for promo in promos.values()])
 
 
-def reference_snapshots(env: StreamExecutionEnvironment, location: str, file_format: str, refresh_seconds: float,
+def reference_snapshots(env: StreamExecutionEnvironment, source: ReferenceSource, refresh_seconds: float,
                         bounded: bool) -> DataStream:
     """The refreshed snapshots; none in a bounded job, which runs no Python for them."""
     j_env = env._j_stream_execution_environment
     if bounded:
         return DataStream(helper().WithReferenceData.noRefreshes(j_env, SNAPSHOT_TYPE.get_java_type_info()))
     ticks = DataStream(helper().WithReferenceData.refreshTicks(j_env, round(refresh_seconds * 1000)))
-    return (ticks.flat_map(LoadSnapshots(location, file_format), output_type=SNAPSHOT_TYPE)
+    return (ticks.flat_map(LoadSnapshots(source), output_type=SNAPSHOT_TYPE)
             .name("refresh reference data").uid("refresh-reference-data").set_parallelism(1))

@@ -95,7 +95,8 @@ def test_the_property_groups_are_a_configuration_the_job_accepts_for_msf(templat
         name: f"arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/<{name.title()}Stream>"
         for name in ("customers", "addresses", "sales")}
     assert config.kinesis.region == "<AWS::Region>"
-    assert config.reference_path == "s3://<LakeBucket>/reference"
+    assert (config.reference.items, config.reference.promos) == ("s3://<LakeBucket>/reference/items",
+                                                                  "s3://<LakeBucket>/reference/promos")
     assert config.curated_path == "s3://<CuratedBucket>"
     assert config.geocoder.url == "https://<GeocoderFunctionUrl>.lambda-url.<AWS::Region>.on.aws/"
     assert config.geocoder.sigv4_region == "<AWS::Region>"

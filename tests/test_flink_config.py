@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from flink_app.__main__ import load_config, parse_arguments
 from flink_app.config import ConfigError, build_config, read_property_groups
+from flink_app.reference import ReferenceSource
 
 ROOT = Path(__file__).resolve().parent.parent
 ARN = "arn:aws:kinesis:eu-west-1:123456789012:stream/{}"
@@ -36,7 +37,8 @@ def test_msf_properties_become_a_typed_config(tmp_path):
     assert config.kinesis.stream_arns["sales"] == ARN.format("sales")
     assert (config.kinesis.initial_position, config.kinesis.records_per_call, config.kinesis.endpoint) == \
         ("TRIM_HORIZON", 10_000, None)
-    assert (config.reference_path, config.reference_format, config.reference_refresh_seconds) == ("s3://lake/reference", "parquet", 300)
+    assert config.reference == ReferenceSource("s3://lake/reference/items", "s3://lake/reference/promos", "parquet")
+    assert config.reference_refresh_seconds == 300
     assert config.curated_path == "s3://curated"
     assert (config.out_of_orderness_ms, config.dedup_window_ms, config.idle_timeout_ms) == (30_000, 86_400_000, 30_000)
     assert not config.bounded
@@ -47,7 +49,7 @@ def test_the_command_line_overrides_the_properties(tmp_path):
     config = load_config(parse_arguments(["--properties", str(properties), "--bus", "/data/bus", "--bounded",
                                           "--out", "/data/out", "--reference-format", "csv", "--parallelism", "3"]))
     assert config.kinesis is None and config.bus.path == Path("/data/bus") and config.bounded
-    assert (config.curated_path, config.reference_format, config.parallelism) == ("/data/out", "csv", 3)
+    assert (config.curated_path, config.reference.file_format, config.parallelism) == ("/data/out", "csv", 3)
     assert config.idle_timeout_ms == 0  # a bounded run: every source ends, none needs to be declared idle
 
 
@@ -105,7 +107,8 @@ def test_the_job_exits_with_a_clear_error_not_a_stack_trace(tmp_path):
     missing = subprocess.run([sys.executable, "-m", "flink_app", "--bus", str(tmp_path), "--reference",
                               str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")], cwd=ROOT,
                              capture_output=True, text=True, timeout=60)
-    assert missing.returncode == 2 and "no csv files in" in missing.stderr and "Traceback" not in missing.stderr
+    assert missing.returncode == 2 and "table items: no .csv or .parquet file in" in missing.stderr
+    assert "Traceback" not in missing.stderr
 
 
 def kinesis_config(**kinesis):

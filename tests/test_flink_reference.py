@@ -1,5 +1,6 @@
-"""Reference data for the sales path: CSV or Parquet, a folder or S3 (moto's server), read again at
-each refresh, and the last good snapshot kept when a refresh fails."""
+"""Reference data for the sales path: CSV or Parquet (each file by its extension), each table in a
+place of its own, a folder or S3 (moto's server), read again at each refresh, and the last good
+snapshot kept when a refresh fails."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import boto3
 import pytest
 
 from datagen.cli import main as datagen
-from flink_app.reference import ReferenceError, ReferenceRefresher, load_snapshot, load_table
+from flink_app.config import ConfigError, build_config
+from flink_app.reference import ReferenceError, ReferenceRefresher, ReferenceSource, load_snapshot, load_table
 
 
 @pytest.fixture(scope="module")
@@ -28,10 +30,10 @@ def csv_rows(path: Path) -> list[dict]:
 
 
 def test_csv_rows_keep_the_contract_order_and_types(reference):
-    items = load_table(str(reference), "items", "csv")
+    items = load_table(str(reference / "items"), "items", "csv")
     first = csv_rows(reference / "items" / "items.csv")[0]
     assert items[first["item_id"]] == (int(first["item_id"]), *(first[f] or None for f in list(first)[1:]))
-    promos = load_table(str(reference), "promos", "csv")
+    promos = load_table(str(reference / "promos"), "promos", "csv")
     assert len(items) == 300 and len(promos) == 40
     promo = next(iter(promos.values()))
     assert isinstance(promo[1], str) and "." in promo[1] and isinstance(promo[2], int)  # cost: exact text
@@ -39,7 +41,7 @@ def test_csv_rows_keep_the_contract_order_and_types(reference):
 
 def test_parquet_gives_the_same_rows_as_csv(reference):
     for table in ("items", "promos"):
-        assert load_table(str(reference), table, "parquet") == load_table(str(reference), table, "csv")
+        assert load_table(str(reference / table), table, "parquet") == load_table(str(reference / table), table, "csv")
 
 
 def test_reads_from_s3(reference, moto_url, monkeypatch):
@@ -49,25 +51,49 @@ def test_reads_from_s3(reference, moto_url, monkeypatch):
     for table in ("items", "promos"):
         s3.upload_file(str(reference / table / f"{table}.parquet"), "lake", f"reference/{table}/part-0.parquet")
         s3.put_object(Bucket="lake", Key=f"reference/{table}/_part-1.parquet", Body=b"still being written")
-    items, promos = load_snapshot("s3://lake/reference", "parquet")
-    assert items == load_table(str(reference), "items", "csv")
-    assert promos == load_table(str(reference), "promos", "csv")
+    items, promos = load_snapshot(ReferenceSource("s3://lake/reference/items", "s3://lake/reference/promos"))
+    assert items == load_table(str(reference / "items"), "items", "csv")
+    assert promos == load_table(str(reference / "promos"), "promos", "csv")
+
+
+def test_each_table_in_its_own_place_each_file_by_its_extension(reference, tmp_path):
+    """Items as CSV in a raw layer, promos as Parquet in a clean layer, as a lake holds them."""
+    shutil.copy(reference / "items" / "items.csv", (tmp_path / "raw").mkdir() or tmp_path / "raw" / "items.csv")
+    shutil.copy(reference / "promos" / "promos.parquet", (tmp_path / "clean").mkdir() or tmp_path / "clean" / "p.parquet")
+    config = build_config({"job": {"source": "bus"}, "bus": {"path": "/bus"}, "curated": {"path": "/out"},
+                           "reference": {"items_path": str(tmp_path / "raw"), "promos_path": str(tmp_path / "clean")}})
+    assert config.reference == ReferenceSource(str(tmp_path / "raw"), str(tmp_path / "clean"), None)
+    items, promos = load_snapshot(config.reference)
+    assert items == load_table(str(reference / "items"), "items", "csv")
+    assert promos == load_table(str(reference / "promos"), "promos", "csv")
+    with pytest.raises(ReferenceError, match=f"table promos: no .csv file in {tmp_path / 'clean'}/"):
+        load_snapshot(ReferenceSource(str(tmp_path / "raw"), str(tmp_path / "clean"), "csv"))  # the format forced
+
+
+def test_a_table_path_defaults_to_its_folder_under_the_reference_path():
+    groups = {"job": {"source": "bus"}, "bus": {"path": "/bus"}, "curated": {"path": "/out"}}
+    config = build_config({**groups, "reference": {"path": "s3://lake/ref/", "promos_path": "s3://lake/clean/promos",
+                                                   "format": "parquet"}})
+    assert config.reference == ReferenceSource("s3://lake/ref/items", "s3://lake/clean/promos", "parquet")
+    with pytest.raises(ConfigError, match="reference.path is required"):
+        build_config({**groups, "reference": {"items_path": "/raw/items"}})
 
 
 def test_missing_files_or_columns_are_clear_errors(reference, tmp_path):
-    with pytest.raises(ReferenceError, match="no csv files in"):
-        load_table(str(tmp_path), "items", "csv")
+    with pytest.raises(ReferenceError, match=f"table items: no .csv or .parquet file in {tmp_path / 'items'}/"):
+        load_table(str(tmp_path / "items"), "items")
     (tmp_path / "items").mkdir()
     (tmp_path / "items" / "items.csv").write_text("item_id,brand\n1,acme\n")
     with pytest.raises(ReferenceError, match="lacks column"):
-        load_table(str(tmp_path), "items", "csv")
+        load_table(str(tmp_path / "items"), "items")
 
 
 def test_refresh_applies_new_data_and_keeps_the_last_good_snapshot_on_failure(reference, tmp_path, caplog):
     root = tmp_path / "ref"
     shutil.copytree(reference, root)
-    items, _ = load_snapshot(str(root), "csv")
-    refresher = ReferenceRefresher(str(root), "csv")
+    source = ReferenceSource(str(root / "items"), str(root / "promos"), "csv")
+    items, _ = load_snapshot(source)
+    refresher = ReferenceRefresher(source)
 
     items_csv = root / "items" / "items.csv"
     rows = csv_rows(items_csv)
