@@ -16,6 +16,7 @@ import pytest
 from tests.job_output import differences, read_dead_letters, read_orders
 from tests.job_runs import SALES_TO_KILL_IN, generate, job_command, latest_checkpoint, run_job, start_job, stop
 from tests.order_oracle import expected_output
+from tests.s3_objects import download, object_keys
 
 BUCKET = "curated"
 
@@ -40,27 +41,12 @@ def killed_and_resumed_into_s3(moto_url, tmp_path_factory):
         stop(job)
     committed_before_kill = len(part_files(s3, "run/orders/"))
     run_job(root, *options, "--from-checkpoint", str(latest_checkpoint(checkpoints)), out=out, env=environment)
-    keys = download(s3, "run/", root / "out")
+    keys = download(s3, BUCKET, "run/", root / "out")
     return root, keys, committed_before_kill
 
 
 def part_files(s3, prefix: str) -> list[str]:
-    return [key for key in object_keys(s3, prefix) if Path(key).name.startswith("part-")]
-
-
-def object_keys(s3, prefix: str) -> list[str]:
-    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix)
-    return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
-
-
-def download(s3, prefix: str, folder: Path) -> list[str]:
-    """Every object under `prefix` into `folder`, laid out as the local sink lays out its files."""
-    keys = object_keys(s3, prefix)
-    for key in keys:
-        path = folder / key.removeprefix(prefix)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        s3.download_file(BUCKET, key, str(path))
-    return keys
+    return [key for key in object_keys(s3, BUCKET, prefix) if Path(key).name.startswith("part-")]
 
 
 def test_the_orders_in_s3_after_a_kill_and_a_resume_equal_the_oracle(killed_and_resumed_into_s3):

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from importlib.metadata import distribution
 from pathlib import Path
@@ -22,7 +24,13 @@ from packaging.utils import canonicalize_name
 
 from msf_package.build import HELPER_JAR, JARFILE, build_package
 from tests.http_stub import HttpStub
+from tests.job_output import differences, read_orders
+from tests.kinesis_streams import REGION, create_streams, end_streams, generate, send
 from tests.lambda_build import ROOT, lambda_runtime
+from tests.order_oracle import expected_output
+from tests.s3_objects import download
+from tests.standalone_flink import StandaloneFlink
+from tests.test_deployment_flink import Rendered
 
 MSF_PYTHON = {"python_version": "3.12", "python_full_version": "3.12.0", "sys_platform": "linux",
               "platform_system": "Linux", "platform_machine": "x86_64", "implementation_name": "cpython",
@@ -200,3 +208,67 @@ def test_the_starter_starts_a_new_application_once(request_type, status, started
                                   "RunConfiguration": {"FlinkRunConfiguration": {"AllowNonRestoredState": False}}})
     assert (start in operations) == started
     assert cloudformation.requests[-1][3]["Status"] == "SUCCESS"
+
+
+def msf_property_groups(arns: dict[str, str]) -> list[dict]:
+    """The application's property groups as template.yaml gives them, pointing at moto's streams and
+    buckets; without the geocoder and OpenSearch (neither is part of this run), and with the short
+    checkpoint interval and idle timeout that the streams' last records need to end the run soon."""
+    template = cfn_yaml.load(str(ROOT / "template.yaml"))
+    groups = Rendered(template).properties("FlinkApplication")["ApplicationConfiguration"][
+        "EnvironmentProperties"]["PropertyGroups"]
+    text = json.dumps([g for g in groups if g["PropertyGroupId"] not in ("geocoder", "opensearch")])
+    for stream, arn in arns.items():
+        text = text.replace(f"arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/<{stream.title()}Stream>", arn)
+    text = text.replace("<AWS::Region>", REGION).replace("<LakeBucket>", "lake").replace("<CuratedBucket>", "curated")
+    assert "<" not in text, text
+    groups = json.loads(text)
+    [job] = [g["PropertyMap"] for g in groups if g["PropertyGroupId"] == "job"]
+    job.update(checkpoint_interval_seconds="2", idle_timeout_seconds="10")
+    return groups
+
+
+def test_the_built_package_runs_on_a_flink_cluster_as_msf_runs_it(package, moto_url, tmp_path):
+    """The zip's main.py, Python job and one jar, submitted with `flink run -py` to a real Flink
+    cluster (a JobManager and a TaskManager started from the distribution apache-flink ships, with
+    the S3 filesystem plugin, as MSF provides it), the template's property groups pointing at moto:
+    the orders in the curated bucket equal the oracle's. The zip's Python dependencies are left out
+    (they are built for MSF's Python 3.12; this environment provides the same pins)."""
+    app = tmp_path / "app"
+    with zipfile.ZipFile(package) as archive:
+        archive.extractall(app, [n for n in archive.namelist()
+                                 if n in ("main.py", JARFILE) or n.startswith("python/flink_app/")])
+    kinesis = boto3.client("kinesis", endpoint_url=moto_url, region_name=REGION)
+    options = generate(tmp_path, customers=200, sales=2000, seed=41)
+    arns = create_streams(kinesis, "msf")
+    send(moto_url, arns, options)
+    end_streams(kinesis, arns)
+    s3 = boto3.client("s3", endpoint_url=moto_url)
+    for bucket in ("lake", "curated"):
+        s3.create_bucket(Bucket=bucket)
+    for table in ("items", "promos"):  # the clean layer's Parquet
+        s3.upload_file(str(tmp_path / "ref" / table / f"{table}.parquet"), "lake", f"reference/{table}/part-0.parquet")
+    groups = msf_property_groups(arns)
+    [run_options] = [g["PropertyMap"] for g in groups if g["PropertyGroupId"] == "kinesis.analytics.flink.run.options"]
+    properties = tmp_path / "application_properties.json"
+    properties.write_text(json.dumps(groups))
+    expected = expected_output(tmp_path / "bus", tmp_path / "ref")
+    cluster = StandaloneFlink(tmp_path / "cluster", {
+        "s3.endpoint": moto_url, "s3.path.style.access": "true", "s3.endpoint.region": REGION,
+        "execution.checkpointing.dir": (tmp_path / "checkpoints").as_uri()}, {**os.environ, "AWS_ENDPOINT_URL": moto_url})
+
+    def orders_in_the_bucket() -> int:
+        download(s3, "curated", "orders/", tmp_path / "out" / "orders")
+        return len(read_orders(tmp_path / "out"))
+
+    try:
+        submitted = cluster.run_python(app, run_options, "--properties", str(properties))
+        assert submitted.returncode == 0, submitted.stdout[-3000:] + submitted.stderr[-3000:]
+        deadline = time.monotonic() + 240
+        while orders_in_the_bucket() < len(expected.orders):
+            assert [job["state"] for job in cluster.jobs()] == ["RUNNING"], cluster.jobs()
+            assert time.monotonic() < deadline, "the orders did not all reach the curated bucket in time"
+            time.sleep(2)
+    finally:
+        cluster.close()
+    assert differences(expected, read_orders(tmp_path / "out")) == []
