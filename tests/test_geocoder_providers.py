@@ -75,11 +75,19 @@ def places():
 
 
 def location_env(url: str) -> dict[str, str]:
-    return {"GEOCODER_LOCATION_ENDPOINT_URL": url, "GEOCODER_LOCATION_REGION": "us-east-1"}
+    """The places API's stand-in found the SDK's standard way."""
+    return {"AWS_ENDPOINT_URL_GEO_PLACES": url, "GEOCODER_LOCATION_REGION": "us-east-1"}
 
 
-def test_aws_location_provider_uses_the_places_api(places):
-    provider = AwsLocationProvider.from_env(location_env(places.url), timeout=2)
+def location_provider(url: str, monkeypatch) -> AwsLocationProvider:
+    env = location_env(url)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return AwsLocationProvider.from_env(env, timeout=2)
+
+
+def test_aws_location_provider_uses_the_places_api(places, monkeypatch):
+    provider = location_provider(places.url, monkeypatch)
     answer = provider.geocode(WHITE_HOUSE)
     assert (answer.status, answer.lat, answer.lon, answer.precision, answer.provider) == (
         "ok", 38.89768, -77.03653, "rooftop", "aws-location")
@@ -90,8 +98,8 @@ def test_aws_location_provider_uses_the_places_api(places):
     assert "Filter" not in places.requests[-1][3]
 
 
-def test_aws_location_throttling_is_a_provider_error(places):
-    provider = AwsLocationProvider.from_env(location_env(places.url), timeout=2)
+def test_aws_location_throttling_is_a_provider_error(places, monkeypatch):
+    provider = location_provider(places.url, monkeypatch)
     with pytest.raises(ProviderError, match="aws-location"):
         provider.geocode(Address(street="Throttle St"))
 

@@ -1,7 +1,7 @@
 """Amazon Location Service through the current places API (`geo-places` Geocode), with the function's role.
 
-Region: GEOCODER_LOCATION_REGION, else the function's AWS_REGION. GEOCODER_LOCATION_ENDPOINT_URL
-points it elsewhere (tests).
+Region: GEOCODER_LOCATION_REGION, else the function's AWS_REGION. The endpoint is the SDK's
+(AWS_ENDPOINT_URL_GEO_PLACES or AWS_ENDPOINT_URL point it at an emulator or a stand-in).
 """
 
 from __future__ import annotations
@@ -33,8 +33,7 @@ class AwsLocationProvider:
     def from_env(cls, env: Mapping[str, str], timeout: float) -> AwsLocationProvider:
         region = env.get("GEOCODER_LOCATION_REGION") or env.get("AWS_REGION")
         config = Config(connect_timeout=timeout, read_timeout=timeout, retries={"max_attempts": 2})
-        return cls(boto3.client("geo-places", region_name=region, config=config,
-                                endpoint_url=env.get("GEOCODER_LOCATION_ENDPOINT_URL")))
+        return cls(boto3.client("geo-places", region_name=region, config=config))
 
     def geocode(self, address: Address) -> Answer:
         request: dict[str, Any] = {"QueryText": address.one_line(), "MaxResults": 1}
