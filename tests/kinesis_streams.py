@@ -67,10 +67,13 @@ def send(moto_url: str, arns: dict[str, str], options: list[str], *extra: str) -
 
 
 def end_streams(kinesis, arns: dict[str, str]) -> None:
-    """One valid record per stream, after every other: its time moves the watermarks past them."""
+    """One valid record per open shard of each stream, after every other: its time moves the
+    watermark of every shard past the data."""
     ending = {"customers": {"customer_id": "end", "address_id": "end", "customer_datetime": END},
               "addresses": {"address_id": "end", "address_datetime": END},
               "sales": {"order_id": 0, "item_id": 0, "bill_customer_id": "end", "ship_customer_id": "end",
                         "sale_datetime": END}}
     for stream, arn in arns.items():
-        kinesis.put_record(StreamARN=arn, PartitionKey="end", Data=json.dumps(ending[stream]).encode())
+        for shard in open_shards(kinesis, arn):
+            kinesis.put_record(StreamARN=arn, PartitionKey="end", Data=json.dumps(ending[stream]).encode(),
+                               ExplicitHashKey=shard["HashKeyRange"]["StartingHashKey"])

@@ -3,8 +3,8 @@ the SDKs' standard variable AWS_ENDPOINT_URL_KINESIS, the job watching the strea
 committed output compared with the oracle over the same records as the bus runs are.
 
 A watching job never flushes the sales of its last out-of-orderness bound: each test ends its
-streams with one record far in the future per stream (`end_streams`), which moves every
-watermark past the data (the other shards go idle), and waits for the oracle's count of orders."""
+streams with one record far in the future per shard (`end_streams`), which moves every watermark
+past the data, and waits for the oracle's count of orders."""
 
 from __future__ import annotations
 
@@ -26,10 +26,6 @@ from tests.kinesis_streams import REGION, create_streams, end_streams, generate,
 from tests.moto_kinesis import give_moto_kinesis_resharding
 from tests.order_oracle import expected_output
 
-# Longer than any pause of a shard that is being read (the first records after the start, a
-# parent's children being handed out): a shorter one declares a lagging shard idle, and its
-# records come too late for the versions the joins have dropped meanwhile.
-IDLE_SECONDS = "10"
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +34,14 @@ def kinesis(moto_url):
     return boto3.client("kinesis", endpoint_url=moto_url, region_name=REGION)
 
 
-def job_properties(root: Path, arns: dict[str, str], records_per_call: int = 500) -> Path:
+def job_properties(root: Path, arns: dict[str, str], records_per_call: int = 500, idle_seconds: int = 30) -> Path:
+    """The job on `arns`, its shards listed every second. The idle timeout stays at its default
+    unless a test needs a stream to go idle: a shorter one can declare a stream idle before its
+    first records (at the start, while the job waits for the generator), and the sales then go on
+    without the customers that come after (docs/kinesis.md)."""
     properties = root / "properties.json"
     properties.write_text(json.dumps([
-        {"PropertyGroupId": "job", "PropertyMap": {"source": "kinesis", "idle_timeout_seconds": IDLE_SECONDS}},
+        {"PropertyGroupId": "job", "PropertyMap": {"source": "kinesis", "idle_timeout_seconds": str(idle_seconds)}},
         {"PropertyGroupId": "kinesis", "PropertyMap": {
             "region": REGION, **{f"{stream}_stream_arn": arn for stream, arn in arns.items()},
             "records_per_call": str(records_per_call), "poll_interval_ms": "200", "shard_discovery_seconds": "1"}}]))
@@ -99,7 +99,8 @@ def test_a_backlog_with_one_dense_shard_among_four_equals_the_oracle(kinesis, mo
     held = {shard["ShardId"]: records_in(kinesis, arns["sales"], shard["ShardId"]) for shard in open_shards(kinesis, arns["sales"])}
     assert len(held) == 4 and all(held.values()) and max(held.values()) > 0.8 * sum(held.values()), held
     end_streams(kinesis, arns)
-    job = watching_job(tmp_path, job_properties(tmp_path, arns), moto_url)
+    # the readers without a shard of the one-shard streams stop holding the others back after 10 s
+    job = watching_job(tmp_path, job_properties(tmp_path, arns, idle_seconds=10), moto_url)
     try:
         wait_for_orders(job, tmp_path, len(expected_output(tmp_path / "bus", tmp_path / "ref").orders))
     finally:
@@ -131,11 +132,14 @@ def test_shards_split_while_the_job_reads_lose_nothing_and_keep_each_keys_order(
 
 
 def test_killed_and_resumed_from_its_checkpoint_gives_exactly_the_oracles_output(kinesis, moto_url, tmp_path):
-    options = generate(tmp_path, customers=300, sales=20000, seed=33)
+    options = generate(tmp_path, customers=300, sales=6000, seed=33)
     arns = create_streams(kinesis, "killed")
     send(moto_url, arns, options)
     end_streams(kinesis, arns)
-    properties = job_properties(tmp_path, arns, records_per_call=100)
+    # 50 records a call, five calls a second: the sales take 24 s to read, the kill comes first. The
+    # reader without a shard stops holding the others back after 5 s (the backlog is there from the
+    # start): by then the orders flow.
+    properties = job_properties(tmp_path, arns, records_per_call=50, idle_seconds=5)
     expected = len(expected_output(tmp_path / "bus", tmp_path / "ref").orders)
     job = watching_job(tmp_path, properties, moto_url)
     try:
@@ -163,7 +167,7 @@ def test_a_stream_that_stays_empty_does_not_hold_the_others_back(kinesis, moto_u
     elsewhere = create_streams(kinesis, "empty-elsewhere")["addresses"]
     send(moto_url, {**arns, "addresses": elsewhere}, options)  # the job's addresses stream gets nothing
     end_streams(kinesis, {stream: arns[stream] for stream in ("customers", "sales")})
-    job = watching_job(tmp_path, job_properties(tmp_path, arns), moto_url)
+    job = watching_job(tmp_path, job_properties(tmp_path, arns, idle_seconds=5), moto_url)
     try:
         wait_for_orders(job, tmp_path, len(expected_output(tmp_path / "bus", tmp_path / "ref").orders))
     finally:

@@ -132,23 +132,16 @@ def test_dead_letters_say_why(line, reason, parse):
     assert isinstance(result, DeadLetter) and reason in result, result
 
 
-def test_kinesis_payloads_arrive_as_table_rows_and_are_validated_the_same(parse):
-    """The Kinesis table source gives rows holding the payload (flink_app/kinesis.py); a table of
-    such rows stands in for it here, through the job's validation on the MiniCluster."""
-    from pyflink.table import DataTypes, StreamTableEnvironment
-    from flink_app.validate import validated
-
-    lines = ['{"address_id": "A1", "zip": "10001", "address_datetime": "2026-11-24T10:00:00Z"}',
-             '{"address_id": "A2", "zip": 10001, "address_datetime": "2026-11-24T10:00:00Z"}']
-    env = StreamExecutionEnvironment.get_execution_environment()
-    env.set_parallelism(1)
-    add_helper_jar(env)
-    t_env = StreamTableEnvironment.create(env)
-    table = t_env.from_elements([(line,) for line in lines], DataTypes.ROW([DataTypes.FIELD("line", DataTypes.STRING())]))
-    rows, dead = validated(t_env.to_data_stream(table), "addresses")
-    valid = [tuple(row) for row in rows.execute_and_collect()]
-    assert valid == [parse("addresses", lines[0])]
-    assert [(d[0], d[1]) for d in dead.execute_and_collect()] == [("addresses", lines[1])]
+def test_the_kinesis_sources_event_time_is_the_validators_and_a_bad_record_moves_no_watermark(parse):
+    """The Kinesis source stamps each record inside the source with the time validation reads
+    (ValidateRecords.eventMillisOrMin); a record validation refuses gets the least time there is."""
+    validator = record_validator("addresses")
+    good = '{"address_id": "A1", "zip": "10001", "address_datetime": "2026-11-24T11:00:00.5+01:00"}'
+    assert validator.eventMillisOrMin(good) == parse("addresses", good)[-1] == 1_795_514_400_500
+    for bad in ('{"address_id": "A2", "zip": 10001, "address_datetime": "2026-11-24T10:00:00Z"}',
+                '{"address_id": "A3", "address_datetime": "2026-02-30T10:00:00Z"}', "not json"):
+        assert isinstance(parse("addresses", bad), DeadLetter)
+        assert validator.eventMillisOrMin(bad) == -2**63
 
 
 def _decimal_texts(rng) -> list[str]:

@@ -39,7 +39,10 @@ import org.apache.flink.types.Row;
  * watermark has already passed (a backlog being caught up, or a late sale) is joined at once: this
  * is what makes it cheaper than Flink SQL's temporal join, which waits for the watermark of both
  * inputs and walks RocksDB iterators for every row. When the versions input is idle the combined
- * watermark releases the waiting sales, as in Flink SQL.
+ * watermark releases the waiting sales, as in Flink SQL. A version is dropped as superseded only
+ * once the sales' own watermark has passed it too, the last one they sent also while they are idle:
+ * sales that come after an idle spell (a Kinesis shard still reading its backlog when its reader was
+ * declared idle) then still find the versions of their time.
  *
  * <p>A sale whose customer is the one an earlier join of the sale already found (most sales are
  * shipped to the customer who pays) takes that join's documents: they are the same versions, from
@@ -68,6 +71,7 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
     private transient InternalTimerService<VoidNamespace> timers;
     private transient StreamRecord<Row> joined;
     private transient long versionsWatermark;
+    private transient long salesWatermark;
 
     private CustomerAsOf(RowTypeInfo saleType, String customerKey, String[] earlierJoin, RowTypeInfo versionsType,
                          long ttlMillis) {
@@ -133,6 +137,7 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
         timers = getInternalTimerService("waiting rows", VoidNamespaceSerializer.INSTANCE, this);
         joined = new StreamRecord<>(null);
         versionsWatermark = Long.MIN_VALUE;
+        salesWatermark = Long.MIN_VALUE;
     }
 
     @Override
@@ -162,7 +167,7 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
             versions = Row.of(new ArrayList<Row>(), new HashMap<String, List<Row>>());
         }
         Row customer = (Row) record.getValue().getField(1);
-        long watermark = timers.currentWatermark();
+        long watermark = Math.min(timers.currentWatermark(), salesWatermark);
         if (customer != null) {
             KeptVersions.add((List<Row>) versions.getField(0), customer, customerTime, watermark);
         } else {
@@ -172,6 +177,12 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
             KeptVersions.add(kept, address, addressTime, watermark);
         }
         party.update(versions);
+    }
+
+    @Override
+    public void processWatermark1(Watermark mark) throws Exception {
+        salesWatermark = Math.max(salesWatermark, mark.getTimestamp());
+        super.processWatermark1(mark);
     }
 
     @Override

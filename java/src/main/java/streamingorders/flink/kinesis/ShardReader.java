@@ -19,11 +19,13 @@ import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 
 /**
  * Polls a reader's shards with GetRecords, one call per fetch, taking the shards in turn. A shard
- * that is caught up (or empty) is asked again after `pollIntervalMillis`; one that is behind, at
- * once; a throttled one after a back-off. A closed shard read to its end (no next iterator) is
- * finished. An expired iterator is renewed after the last record read.
+ * that is caught up (or empty) is asked again after `pollIntervalMillis`; one that is behind, after
+ * 200 ms (Kinesis serves five GetRecords calls per second and shard); a throttled one after a
+ * second. A closed shard read to its end (no next iterator) is finished. An expired iterator is
+ * renewed after the last record read.
  */
 final class ShardReader implements SplitReader<Record, ShardSplit> {
+    private static final long CALL_INTERVAL_MILLIS = 200;
     private static final long THROTTLED_BACKOFF_MILLIS = 1000;
 
     private final KinesisSettings settings;
@@ -74,8 +76,9 @@ final class ShardReader implements SplitReader<Record, ShardSplit> {
             if (cursor.iterator == null) {
                 out.addFinishedSplit(cursor.split.shardId);
                 cursors.remove(cursor);
-            } else if (records.isEmpty() || behind == null || behind == 0) {
-                cursor.dueMillis = System.currentTimeMillis() + settings.pollIntervalMillis;
+            } else {
+                boolean caughtUp = records.isEmpty() || behind == null || behind == 0;
+                cursor.dueMillis = System.currentTimeMillis() + (caughtUp ? settings.pollIntervalMillis : CALL_INTERVAL_MILLIS);
             }
         } catch (ExpiredIteratorException expired) {
             cursor.iterator = null;
