@@ -39,8 +39,9 @@ def parser() -> argparse.ArgumentParser:
     out.add_argument("--bus", type=Path, help="local bus directory: <bus>/<stream>/part-NNNNNN.jsonl")
     out.add_argument("--reference", type=Path, required=True,
                      help="directory for the reference data: <reference>/items|promos/*.csv|*.parquet")
-    out.add_argument("--reference-formats", default="csv,parquet",
-                     help="comma-separated: csv (raw layer), parquet (clean layer) (default: both)")
+    out.add_argument("--reference-formats", default="csv",
+                     help="comma-separated: csv (raw layer), parquet (clean layer) (default: csv; with both, "
+                          "the job needs reference.format to choose)")
     out.add_argument("--manifest", type=Path,
                      help="where to write the manifest JSON (default: <bus>/manifest.json; none for Kinesis)")
     out.add_argument("--records-per-file", type=int, default=100_000, help="bus file size (default 100000)")

@@ -49,12 +49,16 @@ class ReferenceSource:
 
 def load_table(location: str, table: str, file_format: str | None = None) -> dict[str, Row]:
     """The table's rows by key (as text), from every visible file in `location` of that format
-    (None: .csv and .parquet files, each by its extension)."""
+    (None: the .csv or the .parquet files, each by its extension; a place holding both is an error)."""
     key, fields = TABLES[table]
     formats = (file_format,) if file_format else FORMATS
     files = _table_files(location, formats)
+    place = f"{location.rstrip('/')}/"
     if not files:
-        raise ReferenceError(f"table {table}: no {' or '.join(f'.{f}' for f in formats)} file in {location.rstrip('/')}/")
+        raise ReferenceError(f"table {table}: no {' or '.join(f'.{f}' for f in formats)} file in {place}")
+    if len({name.rsplit('.', 1)[1] for name, _ in files}) > 1:  # two copies of the table, or two halves?
+        raise ReferenceError(f"table {table}: {place} holds both .csv and .parquet files; "
+                             "set reference.format to the one to read")
     rows: dict[str, Row] = {}
     for name, data in files:
         records = _read_csv(name, data, fields) if name.endswith(".csv") else _read_parquet(name, data, fields)

@@ -28,10 +28,12 @@ REALITIES = ["--customer-updates-rate", "0.3", "--moves-rate", "0.2", "--address
 SALES_TO_KILL_IN = 50000
 
 
-def generate(root: Path, customers: int, sales: int, seed: int) -> Path:
+def generate(root: Path, customers: int, sales: int, seed: int, reference_formats: str = "csv") -> Path:
+    """A bus and its reference data (CSV, the oracle's; `reference_formats` "csv,parquet" adds Parquet
+    copies, which the job then reads with --reference-format)."""
     assert datagen(["--bus", str(root / "bus"), "--reference", str(root / "ref"), "--customers", str(customers),
                     "--sales", str(sales), "--seed", str(seed), "--days", "2", "--records-per-file", "1000",
-                    "--quiet", *REALITIES]) == 0
+                    "--reference-formats", reference_formats, "--quiet", *REALITIES]) == 0
     return root
 
 
@@ -82,7 +84,7 @@ def run_killed_and_resumed(root: Path) -> KilledRun:
     """A bounded run of SALES_TO_KILL_IN sales into both sinks (the curated folder and a fake
     OpenSearch whose batches are so big and old that only checkpoint barriers flush them), killed
     as soon as a checkpoint has completed with output in both, and resumed from that checkpoint."""
-    generate(root, customers=300, sales=SALES_TO_KILL_IN, seed=12)
+    generate(root, customers=300, sales=SALES_TO_KILL_IN, seed=12, reference_formats="csv,parquet")
     cluster = FakeOpenSearch()
     try:
         assert setup_opensearch(["--url", cluster.url, "--no-security"]) == 0

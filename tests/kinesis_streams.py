@@ -43,14 +43,10 @@ def split(kinesis, arn: str, shard: dict, at: float) -> None:
                         NewStartingHashKey=str(int(HASH_SPACE * at)))
 
 
-def generation(root: Path, customers: int, sales: int, seed: int) -> list[str]:
-    return ["--reference", str(root / "ref"), "--customers", str(customers), "--sales", str(sales),
-            "--seed", str(seed), "--days", "2", "--quiet", *REALITIES]
-
-
-def generate(root: Path, customers: int, sales: int, seed: int) -> list[str]:
+def generate(root: Path, customers: int, sales: int, seed: int, reference_formats: str = "csv") -> list[str]:
     """The bus the oracle reads; the options that send the same records to Kinesis."""
-    options = generation(root, customers, sales, seed)
+    options = ["--reference", str(root / "ref"), "--customers", str(customers), "--sales", str(sales),
+               "--seed", str(seed), "--days", "2", "--reference-formats", reference_formats, "--quiet", *REALITIES]
     assert datagen(["--bus", str(root / "bus"), "--records-per-file", "1000", *options]) == 0
     return options
 

@@ -28,7 +28,7 @@ TIME_FIELD = {"customers": "customer_datetime", "addresses": "address_datetime",
 def generate(root: Path, *extra: str, seed: int = 7, customers: int = 400, sales: int = 6000) -> Path:
     args = ["--bus", str(root / "bus"), "--reference", str(root / "reference"), "--customers", str(customers),
             "--sales", str(sales), "--seed", str(seed), "--days", "2", "--records-per-file", "500",
-            "--quiet", *REALITIES, *extra]
+            "--quiet", "--reference-formats", "csv,parquet", *REALITIES, *extra]
     assert main(args) == 0
     return root
 

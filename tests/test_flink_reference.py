@@ -21,7 +21,8 @@ from flink_app.reference import ReferenceError, ReferenceRefresher, ReferenceSou
 def reference(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("reference")
     assert datagen(["--bus", str(root / "bus"), "--reference", str(root / "ref"), "--customers", "10",
-                    "--sales", "10", "--items", "300", "--promos", "40", "--quiet"]) == 0
+                    "--sales", "10", "--items", "300", "--promos", "40", "--reference-formats", "csv,parquet",
+                    "--quiet"]) == 0
     return root / "ref"
 
 
@@ -86,6 +87,10 @@ def test_missing_files_or_columns_are_clear_errors(reference, tmp_path):
     (tmp_path / "items" / "items.csv").write_text("item_id,brand\n1,acme\n")
     with pytest.raises(ReferenceError, match="lacks column"):
         load_table(str(tmp_path / "items"), "items")
+    shutil.copy(reference / "items" / "items.parquet", tmp_path / "items")
+    with pytest.raises(ReferenceError, match="holds both .csv and .parquet files; set reference.format"):
+        load_table(str(tmp_path / "items"), "items")
+    assert len(load_table(str(tmp_path / "items"), "items", "parquet")) == 300
 
 
 def test_refresh_applies_new_data_and_keeps_the_last_good_snapshot_on_failure(reference, tmp_path, caplog):

@@ -239,7 +239,7 @@ def test_the_built_package_runs_on_a_flink_cluster_as_msf_runs_it(package, moto_
         archive.extractall(app, [n for n in archive.namelist()
                                  if n in ("main.py", JARFILE) or n.startswith("python/flink_app/")])
     kinesis = boto3.client("kinesis", endpoint_url=moto_url, region_name=REGION)
-    options = generate(tmp_path, customers=200, sales=2000, seed=41)
+    options = generate(tmp_path, customers=200, sales=2000, seed=41, reference_formats="csv,parquet")
     arns = create_streams(kinesis, "msf")
     send(moto_url, arns, options)
     end_streams(kinesis, arns)
