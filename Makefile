@@ -18,6 +18,7 @@ bench: setup
 	$(PY) -m bench.geocoder
 	$(PY) -m bench.job
 	$(PY) -m bench.opensearch
+	$(PY) -m bench.kinesis
 
 clean:
 	rm -rf .demo .bench
