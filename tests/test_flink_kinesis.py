@@ -77,6 +77,15 @@ def wait_for_orders(job: subprocess.Popen, root: Path, count: int, timeout: floa
     time.sleep(2)  # a duplicate would be committed by now
 
 
+def watch_until_every_order(root: Path, properties: Path, moto_url: str, *options: str) -> None:
+    """A watching job, stopped once it has committed the oracle's count of orders."""
+    job = watching_job(root, properties, moto_url, *options)
+    try:
+        wait_for_orders(job, root, len(expected_output(root / "bus", root / "ref").orders))
+    finally:
+        stop(job)
+
+
 def assert_output_is_the_oracles(root: Path) -> None:
     oracle = expected_output(root / "bus", root / "ref")
     orders = read_orders(root / "out")
@@ -100,11 +109,7 @@ def test_a_backlog_with_one_dense_shard_among_four_equals_the_oracle(kinesis, mo
     assert len(held) == 4 and all(held.values()) and max(held.values()) > 0.8 * sum(held.values()), held
     end_streams(kinesis, arns)
     # the readers without a shard of the one-shard streams stop holding the others back after 10 s
-    job = watching_job(tmp_path, job_properties(tmp_path, arns, idle_seconds=10), moto_url)
-    try:
-        wait_for_orders(job, tmp_path, len(expected_output(tmp_path / "bus", tmp_path / "ref").orders))
-    finally:
-        stop(job)
+    watch_until_every_order(tmp_path, job_properties(tmp_path, arns, idle_seconds=10), moto_url)
     assert_output_is_the_oracles(tmp_path)
 
 
@@ -148,12 +153,8 @@ def test_killed_and_resumed_from_its_checkpoint_gives_exactly_the_oracles_output
         stop(job)
     committed_before_kill = committed_orders(tmp_path)
     assert 0 < committed_before_kill < expected, "the kill did not happen mid-run"
-    job = watching_job(tmp_path, properties, moto_url, "--from-checkpoint",
-                       str(latest_checkpoint(tmp_path / "checkpoints")))
-    try:
-        wait_for_orders(job, tmp_path, expected)
-    finally:
-        stop(job)
+    watch_until_every_order(tmp_path, properties, moto_url, "--from-checkpoint",
+                            str(latest_checkpoint(tmp_path / "checkpoints")))
     assert_output_is_the_oracles(tmp_path)
 
 
@@ -167,10 +168,6 @@ def test_a_stream_that_stays_empty_does_not_hold_the_others_back(kinesis, moto_u
     elsewhere = create_streams(kinesis, "empty-elsewhere")["addresses"]
     send(moto_url, {**arns, "addresses": elsewhere}, options)  # the job's addresses stream gets nothing
     end_streams(kinesis, {stream: arns[stream] for stream in ("customers", "sales")})
-    job = watching_job(tmp_path, job_properties(tmp_path, arns, idle_seconds=5), moto_url)
-    try:
-        wait_for_orders(job, tmp_path, len(expected_output(tmp_path / "bus", tmp_path / "ref").orders))
-    finally:
-        stop(job)
+    watch_until_every_order(tmp_path, job_properties(tmp_path, arns, idle_seconds=5), moto_url)
     assert_output_is_the_oracles(tmp_path)
     assert all("bill_customer.address" in d["missing"] or d["bill_customer"] is None for d in read_orders(tmp_path / "out"))
