@@ -9,7 +9,7 @@ from pyflink.datastream import DataStream, StreamExecutionEnvironment
 from pyflink.java_gateway import get_gateway
 from pyflink.util.java_utils import to_jarray
 
-HELPER_JAR = Path(__file__).resolve().parent.parent / "java" / "target" / "streaming-orders-flink.jar"
+HELPER_JAR = Path(__file__).resolve().parent.parent / "java" / "flink-job" / "target" / "streaming-orders-flink.jar"
 
 
 PLUGINS = HELPER_JAR.parent / "plugins"  # Flink filesystem plugins for local runs (the Maven build copies them)

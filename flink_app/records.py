@@ -1,6 +1,6 @@
 """The job's copy of the stream contract (CONTRACT.md §1): each stream's fields in contract order
 with their kinds, the required ones, and the field holding the event time. The Java validator
-(java/src/main/java/.../ValidateRecords.java) checks records against these lists;
+(java/flink-job/src/main/java/.../ValidateRecords.java) checks records against these lists;
 tests/test_flink_records.py holds them to events/schemas/, the machine-readable contract.
 """
 

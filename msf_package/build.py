@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = Path(__file__).resolve().parent
 # The Maven module's shaded jar (scripts/setup.sh builds it): the job's Java and the libraries it needs
 # beyond what MSF's Flink runtime provides.
-HELPER_JAR = ROOT / "java" / "target" / "streaming-orders-flink.jar"
+HELPER_JAR = ROOT / "java" / "flink-job" / "target" / "streaming-orders-flink.jar"
 JARFILE = "lib/pyflink-dependencies.jar"
 PYTHON_DIR = "python"
 # MSF's Python for runtime FLINK-2_2 (DESIGN.md)

@@ -29,13 +29,14 @@ if [ ! -f "$stamp" ]; then
     touch "$stamp"
 fi
 
-# The job's Java (java/): built by Maven (the wrapper brings the Maven version the pom was pinned
-# with; ~/.m2 keeps it and the jars between runs), again only when its sources or build files change.
-java_inputs=$(find java/pom.xml java/.mvn java/src -type f | sort)
-jar_stamp="java/target/.built-$(cat $java_inputs | sha256sum | cut -c1-16)"
+# The project's Java (java/: the job's jar and the local OpenSearch node), built by Maven (the
+# wrapper brings the Maven version the pom was pinned with; ~/.m2 keeps it and the jars between
+# runs), again only when its sources or build files change.
+java_inputs=$(find java -path '*/target' -prune -o -type f -print | sort)
+jar_stamp="build/.java-built-$(cat $java_inputs | sha256sum | cut -c1-16)"
 if [ ! -f "$jar_stamp" ]; then
-    echo "setup: building java/target/streaming-orders-flink.jar with Maven" >&2
-    rm -f java/target/.built-*
+    echo "setup: building the Java (java/) with Maven" >&2
+    rm -f build/.java-built-*; mkdir -p build
     java/mvnw --quiet --file java/pom.xml clean package
     touch "$jar_stamp"
 fi

@@ -21,7 +21,7 @@ import yaml
 
 FLINK_HOME = Path(pyflink.__file__).parent
 ROOT = Path(__file__).resolve().parent.parent
-S3_PLUGIN = ROOT / "java" / "target" / "plugins"  # the Maven build copies the S3 filesystem there
+S3_PLUGIN = ROOT / "java" / "flink-job" / "target" / "plugins"  # the Maven build copies the S3 filesystem there
 
 
 def free_port() -> int:

@@ -116,7 +116,7 @@ def maven_build_with_pins(tmp_path: Path, edit) -> subprocess.CompletedProcess:
     shutil.copytree(ROOT / "java", module, ignore=shutil.ignore_patterns("target"))
     sums = module / ".mvn" / "checksums" / "checksums-central.sha256"
     sums.write_text(edit(sums.read_text()))
-    return subprocess.run([module / "mvnw", "--offline", "--quiet", "package", "-DskipTests"], cwd=module,
+    return subprocess.run([module / "mvnw", "--offline", "--quiet", "--projects", "flink-job", "package"], cwd=module,
                           capture_output=True, text=True, timeout=300)
 
 
