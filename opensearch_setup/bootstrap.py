@@ -1,12 +1,17 @@
 """Applies the artefacts of index_templates/ to a cluster, idempotently: each one is read back first
 and written only when it is missing or differs, so a second run changes nothing. The order matters:
 the ISM policy exists before the first index, whose creation attaches it (the policy's
-`ism_template`), and the template before the first index, which takes its mapping and read alias."""
+`ism_template`), and the template before the first index, which takes its mapping and read alias.
+
+A cluster without the index-management plugin (the local node: ISM is not on Maven Central) gets
+everything but the policy and the template's rollover setting, which only ISM knows; a warning says
+so at each run."""
 
 from __future__ import annotations
 
 import copy
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -20,6 +25,8 @@ WRITE_ALIAS = "orders-write"  # where the job writes; ISM rolls it over
 READ_ALIAS = "orders"  # every orders index; what Dashboards and analysts read
 FIRST_INDEX = "orders-000001"
 ROLES = ("orders_analyst", "orders_writer", "orders_admin")
+ISM_SETTING = "plugins.index_state_management.rollover_alias"
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,10 +52,12 @@ def _artefact(name: str) -> dict:
     return json.loads((ARTEFACTS / name).read_text(encoding="utf-8"))
 
 
-def index_template(parameters: Parameters) -> dict:
+def index_template(parameters: Parameters, with_ism: bool = True) -> dict:
     template = _artefact("orders.template.json")
-    template["template"]["settings"].update(number_of_shards=parameters.shards,
-                                            number_of_replicas=parameters.replicas)
+    settings = template["template"]["settings"]
+    settings.update(number_of_shards=parameters.shards, number_of_replicas=parameters.replicas)
+    if not with_ism:
+        del settings[ISM_SETTING]
     return template
 
 
@@ -68,14 +77,25 @@ def saved_objects() -> list[dict]:
 
 def bootstrap(cluster: JsonHttp, dashboards: JsonHttp | None, parameters: Parameters) -> list[str]:
     """Brings the cluster (and Dashboards, if given) to the artefacts; returns what it changed."""
-    changes = _policy(cluster, ism_policy(parameters))
-    changes += _template(cluster, index_template(parameters))
+    with_ism = has_index_management(cluster)
+    changes = _policy(cluster, ism_policy(parameters)) if with_ism else []
+    if not with_ism:
+        LOG.warning("the cluster has no index-management plugin: no ISM policy %s and no rollover setting in "
+                    "the template (indices are not rolled over nor deleted)", POLICY_ID)
+    changes += _template(cluster, index_template(parameters, with_ism))
     changes += _first_index(cluster)
     if parameters.security:
         changes += _roles(cluster, parameters)
     if dashboards is not None:
         changes += _saved_objects(dashboards, saved_objects())
     return changes
+
+
+def has_index_management(cluster: JsonHttp) -> bool:
+    """Whether the cluster runs ISM: its plugin's name (in a distribution or Amazon OpenSearch
+    Service) or class (a node with classpath plugins) is in `_cat/plugins`."""
+    components = {plugin["component"] for plugin in cluster.get("/_cat/plugins?format=json") or []}
+    return any("index-management" in name or name.endswith("IndexManagementPlugin") for name in components)
 
 
 def _policy(cluster: JsonHttp, desired: dict) -> list[str]:

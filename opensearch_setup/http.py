@@ -59,7 +59,7 @@ class JsonHttp:
         self.session.auth = requests_auth(auth)
         self.timeout = timeout_seconds
 
-    def get(self, path: str) -> dict | None:
+    def get(self, path: str) -> dict | list | None:
         """The JSON answer, or None for 404."""
         response = self.session.get(self.url + path, timeout=self.timeout)
         if response.status_code == 404:

@@ -34,20 +34,28 @@ class LocalCluster:
     password: str
 
 
-def command(port: int, write_queue_size: int | None = None, heap: str = "1g") -> list[str]:
+@dataclass(frozen=True)
+class WritePool:
+    """The write thread pool; a small one answers a burst of bulk requests with 429."""
+    threads: int | None = None  # OpenSearch's default: one per processor
+    queue_size: int = 10_000
+
+
+def command(port: int, write_pool: WritePool = WritePool(), heap: str = "1g") -> list[str]:
     if not (MODULE / "lib").is_dir():
         raise LocalClusterError(f"{MODULE} is missing: run scripts/setup.sh (or `make setup`) to build it")
     arguments = ["--port", str(port), "--security-plugin", str(MODULE / "opensearch-security")]
-    if write_queue_size is not None:
-        arguments += ["--write-queue-size", str(write_queue_size)]
+    if write_pool.threads is not None:
+        arguments += ["--write-threads", str(write_pool.threads)]
+    arguments += ["--write-queue-size", str(write_pool.queue_size)]
     classpath = os.pathsep.join([str(MODULE / "lib" / "*"), str(MODULE / "opensearch-security" / "*")])
     return ["java", f"-Xms{heap}", f"-Xmx{heap}", "-cp", classpath, MAIN_CLASS, *arguments]
 
 
 @contextmanager
-def running(port: int, write_queue_size: int | None = None, heap: str = "1g") -> Iterator[LocalCluster]:
+def running(port: int = 0, write_pool: WritePool = WritePool(), heap: str = "1g") -> Iterator[LocalCluster]:
     """The node for the length of the block; stopped (and its folder deleted) after it."""
-    process = subprocess.Popen(command(port, write_queue_size, heap), stdout=subprocess.PIPE,
+    process = subprocess.Popen(command(port, write_pool, heap), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     stderr: list[str] = []
     threading.Thread(target=lambda: stderr.extend(process.stderr), daemon=True).start()
@@ -77,13 +85,14 @@ def _first_line(process: subprocess.Popen, stderr: list[str]) -> LocalCluster:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m opensearch_setup.local", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--port", type=int, default=9200, help="the HTTP port on 127.0.0.1 (default 9200)")
-    parser.add_argument("--write-queue-size", type=int,
-                        help="the write thread pool's queue (small values make the node answer bulks with 429)")
+    parser.add_argument("--port", type=int, default=9200, help="the HTTP port on 127.0.0.1 (default 9200; 0: a free one)")
+    parser.add_argument("--write-threads", type=int, help="the write thread pool's threads (default: one per processor)")
+    parser.add_argument("--write-queue-size", type=int, default=10_000,
+                        help="the write thread pool's queue (default 10000; small values make bulks meet 429)")
     parser.add_argument("--heap", default="1g", help="the JVM's heap (default 1g)")
     args = parser.parse_args(argv)
     try:
-        java = command(args.port, args.write_queue_size, args.heap)
+        java = command(args.port, WritePool(args.write_threads, args.write_queue_size), args.heap)
     except LocalClusterError as error:
         print(f"opensearch_setup.local: {error}", file=sys.stderr)
         return 1

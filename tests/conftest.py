@@ -28,6 +28,15 @@ def moto_url():
 
 
 @pytest.fixture(scope="session")
+def opensearch():
+    """A real single-node OpenSearch with the security plugin (python -m opensearch_setup.local)."""
+    from opensearch_setup.local import running
+
+    with running() as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
 def killed_and_resumed(tmp_path_factory) -> KilledRun:
     """The job killed mid-run and resumed from its checkpoint, once for the tests of both sinks."""
     return run_killed_and_resumed(tmp_path_factory.mktemp("killed"))

@@ -73,6 +73,7 @@ class FakeOpenSearch(LocalServer):
 
     def route(self, method: str, path: str, query: dict, raw: bytes, headers: dict) -> tuple[int, object]:
         routes = [
+            (r"/_cat/plugins", self._plugins),
             (r"/_index_template/([^/]+)", self._index_template),
             (r"/_plugins/_ism/policies/([^/]+)", self._policy),
             (r"/_alias/([^/]+)", self._alias),
@@ -97,6 +98,10 @@ class FakeOpenSearch(LocalServer):
                     self.writes.append((method, path))
                 return status, answer
         return 400, error(400, "unknown_endpoint", f"no handler for {method} {path}")
+
+    def _plugins(self, method, query, raw, headers):
+        return 200, [{"name": "node-1", "component": name, "version": "2.19.4.0"}
+                     for name in ("opensearch-index-management", "opensearch-job-scheduler", "opensearch-security")]
 
     def _index_template(self, method, query, raw, headers, name):
         if method == "PUT":

@@ -1,7 +1,6 @@
-"""The OpenSearch bootstrap (`python -m opensearch_setup`) over real HTTP: against the fake cluster
-of tests/fake_opensearch.py, or against a real cluster when OPENSEARCH_URL is set (then
-OPENSEARCH_DASHBOARDS_URL for Dashboards, OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD for basic auth,
-and OPENSEARCH_SECURITY=false for a cluster without the security plugin)."""
+"""The OpenSearch bootstrap (`python -m opensearch_setup`) over real HTTP against the real local
+node (opensearch_setup.local). Dashboards cannot run here, and the node has no ISM (not on Maven
+Central): those parts, and SigV4 signatures, are checked against the fake of tests/fake_opensearch.py."""
 
 from __future__ import annotations
 
@@ -11,87 +10,102 @@ import os
 import pytest
 
 from opensearch_setup.__main__ import main
-from opensearch_setup.bootstrap import FIRST_INDEX, POLICY_ID, READ_ALIAS, WRITE_ALIAS
-from opensearch_setup.http import Auth, JsonHttp
+from opensearch_setup.bootstrap import FIRST_INDEX, POLICY_ID, READ_ALIAS, ROLES, WRITE_ALIAS
 from tests.fake_opensearch import FakeOpenSearch
 from tests.http_stub import closed_port
+from tests.opensearch_node import admin, reset
 
-REAL = os.environ.get("OPENSEARCH_URL")
 ANALYST_ARN = "arn:aws:iam::123456789012:role/analysts"
 WRITER_ARN = "arn:aws:iam::123456789012:role/flink-job"
 
 
 @pytest.fixture
-def target():
-    """(cluster URL, Dashboards URL or None, command-line options for auth and security, fake or None)."""
-    if REAL:
-        options = ["--auth", "basic"] if os.environ.get("OPENSEARCH_USERNAME") else []
-        if os.environ.get("OPENSEARCH_SECURITY") == "false":
-            options.append("--no-security")
-        yield REAL, os.environ.get("OPENSEARCH_DASHBOARDS_URL"), options, None
-        return
+def dashboards():
     fake = FakeOpenSearch()
-    yield fake.url, fake.url, [], fake
+    yield fake
     fake.close()
 
 
-def run(target, *options: str, capsys) -> list[str]:
-    url, dashboards, auth_options, _ = target
-    arguments = ["--url", url, *auth_options, "--analyst-role", ANALYST_ARN, "--writer-role", WRITER_ARN, *options]
+@pytest.fixture
+def cluster(opensearch, monkeypatch):
+    """The real node, emptied of what an earlier test made, and its admin's credentials in the
+    environment the CLI reads them from."""
+    reset(opensearch)
+    monkeypatch.setenv("OPENSEARCH_USERNAME", opensearch.username)
+    monkeypatch.setenv("OPENSEARCH_PASSWORD", opensearch.password)
+    return opensearch
+
+
+def run(url: str, *options: str, capsys, dashboards: FakeOpenSearch | None = None, auth: str = "basic") -> list[str]:
+    arguments = ["--url", url, "--auth", auth, "--analyst-role", ANALYST_ARN, "--writer-role", WRITER_ARN, *options]
     if dashboards:
-        arguments += ["--dashboards-url", dashboards]
+        arguments += ["--dashboards-url", dashboards.url]
     assert main(arguments) == 0
     return capsys.readouterr().out.splitlines()
 
 
-def cluster(target) -> JsonHttp:
-    auth = Auth("basic", os.environ.get("OPENSEARCH_USERNAME"), os.environ.get("OPENSEARCH_PASSWORD")) \
-        if "--auth" in target[2] else Auth()
-    return JsonHttp(target[0], auth)
+def test_the_first_run_applies_everything_and_the_second_changes_nothing(cluster, dashboards, capsys):
+    first = run(cluster.url, capsys=capsys, dashboards=dashboards)
+    assert "created index template orders (new indices take it)" in first
+    assert f"created index {FIRST_INDEX} with write alias {WRITE_ALIAS}" in first
+    assert {"created role orders_analyst", "created role orders_writer", "created role orders_admin",
+            "created role mapping orders_analyst", "created role mapping orders_writer"} <= set(first)
+    assert sum(line.startswith("imported ") for line in first) == 7  # every saved object
+    http = admin(cluster)
+    assert set(ROLES) <= set(http.get("/_plugins/_security/api/roles"))
+    assert http.get("/_plugins/_security/api/rolesmapping/orders_writer")["orders_writer"]["backend_roles"] == [WRITER_ARN]
+    settings = http.get(f"/{FIRST_INDEX}/_settings")[FIRST_INDEX]["settings"]["index"]
+    assert settings["codec"] == "best_compression" and settings["number_of_replicas"] == "1"
+    assert run(cluster.url, capsys=capsys, dashboards=dashboards) == [
+        "nothing to change: the cluster already has every artefact"]
 
 
-def test_the_first_run_applies_everything_and_the_second_changes_nothing(target, capsys):
-    first = run(target, capsys=capsys)
-    fake = target[3]
-    if fake:  # a fresh cluster: everything is new
-        assert f"created ISM policy {POLICY_ID}" in first and "created index template orders (new indices take it)" in first
-        assert f"created index {FIRST_INDEX} with write alias {WRITE_ALIAS}" in first
-        assert {"created role orders_analyst", "created role orders_writer", "created role orders_admin",
-                "created role mapping orders_analyst", "created role mapping orders_writer"} <= set(first)
-        assert sum(line.startswith("imported ") for line in first) == 7  # every saved object
-        writes = list(fake.writes)
-    assert run(target, capsys=capsys) == ["nothing to change: the cluster already has every artefact"]
-    if fake:
-        assert fake.writes == writes
+def test_without_ism_the_bootstrap_says_so_and_leaves_only_the_rollover_setting_out(cluster, capsys, caplog):
+    run(cluster.url, capsys=capsys)
+    assert any("no index-management plugin" in record.message for record in caplog.records)
+    settings = admin(cluster).get(f"/{FIRST_INDEX}/_settings")[FIRST_INDEX]["settings"]["index"]
+    assert "plugins" not in settings
 
 
-def test_the_write_alias_points_at_one_index_that_the_read_alias_also_covers(target, capsys):
-    run(target, capsys=capsys)
-    http = cluster(target)
+def test_the_write_alias_points_at_one_index_that_the_read_alias_also_covers(cluster, capsys):
+    run(cluster.url, capsys=capsys)
+    http = admin(cluster)
     writers = http.get(f"/_alias/{WRITE_ALIAS}")
     write_indices = [index for index, found in writers.items() if found["aliases"][WRITE_ALIAS].get("is_write_index")]
-    assert len(write_indices) == 1  # orders-000001 on a fresh cluster; ISM moves it on rollover
+    assert write_indices == [FIRST_INDEX]
     assert set(writers) <= set(http.get(f"/_alias/{READ_ALIAS}"))
 
 
-def test_a_changed_parameter_updates_only_what_it_touches(target, capsys):
-    run(target, capsys=capsys)
-    assert run(target, "--retention-days", "7", capsys=capsys) == [
-        f"updated ISM policy {POLICY_ID} (indices already managed keep the version they started with)"]
-    assert run(target, "--retention-days", "7", "--replicas", "0", capsys=capsys) == [
-        "updated index template orders (new indices take it)"]
-    policy = cluster(target).get(f"/_plugins/_ism/policies/{POLICY_ID}")["policy"]
-    delete = [t for s in policy["states"] for t in s["transitions"] if t["state_name"] == "delete"]
-    assert delete[0]["conditions"]["min_index_age"] == "7d"
+def test_a_changed_parameter_updates_only_what_it_touches(cluster, capsys):
+    run(cluster.url, capsys=capsys)
+    assert run(cluster.url, "--replicas", "0", capsys=capsys) == ["updated index template orders (new indices take it)"]
+    template = admin(cluster).get("/_index_template/orders")["index_templates"][0]["index_template"]
+    assert template["template"]["settings"]["index"]["number_of_replicas"] == "0"
 
 
-def test_a_role_changed_by_hand_is_put_back(target, capsys):
-    if "--no-security" in target[2]:
-        pytest.skip("the cluster has no security plugin")
-    run(target, capsys=capsys)
-    cluster(target).send("PUT", "/_plugins/_security/api/roles/orders_analyst",
-                         {"index_permissions": [{"index_patterns": ["*"], "allowed_actions": ["read"]}]})
-    assert run(target, capsys=capsys) == ["updated role orders_analyst"]
+def test_a_role_changed_by_hand_is_put_back(cluster, capsys):
+    run(cluster.url, capsys=capsys)
+    admin(cluster).send("PUT", "/_plugins/_security/api/roles/orders_analyst",
+                        {"index_permissions": [{"index_patterns": ["*"], "allowed_actions": ["read"]}]})
+    assert run(cluster.url, capsys=capsys) == ["updated role orders_analyst"]
+
+
+def test_with_ism_the_policy_comes_before_the_first_index_and_follows_the_retention(capsys):
+    """ISM against the fake (the plugin is not on Maven Central): the policy is written before the
+    first index, whose creation attaches it; a changed retention updates the policy alone."""
+    fake = FakeOpenSearch()
+    try:
+        first = run(fake.url, "--no-security", capsys=capsys, auth="none")
+        assert first.index(f"created ISM policy {POLICY_ID}") < first.index(
+            f"created index {FIRST_INDEX} with write alias {WRITE_ALIAS}")
+        assert fake.templates["orders"]["template"]["settings"]["plugins.index_state_management.rollover_alias"] == WRITE_ALIAS
+        assert run(fake.url, "--no-security", "--retention-days", "7", capsys=capsys, auth="none") == [
+            f"updated ISM policy {POLICY_ID} (indices already managed keep the version they started with)"]
+        delete = [t for s in fake.policies[POLICY_ID]["policy"]["states"] for t in s["transitions"]
+                  if t["state_name"] == "delete"]
+        assert delete[0]["conditions"]["min_index_age"] == "7d"
+    finally:
+        fake.close()
 
 
 def test_an_unreachable_cluster_is_a_clear_error(capsys):

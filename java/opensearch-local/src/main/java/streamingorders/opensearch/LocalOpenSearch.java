@@ -22,6 +22,7 @@ import org.opensearch.analysis.common.CommonAnalysisPlugin;
 import org.opensearch.common.logging.LogConfigurator;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.env.Environment;
+import org.opensearch.http.HttpServerTransport;
 import org.opensearch.index.mapper.MapperExtrasPlugin;
 import org.opensearch.node.Node;
 import org.opensearch.plugins.Plugin;
@@ -31,7 +32,7 @@ import org.opensearch.transport.Netty4Plugin;
  * A real single-node OpenSearch with the security plugin (field- and document-level security,
  * masking), HTTP on 127.0.0.1 without TLS, transport TLS with certificates made at start.
  *
- * <p>Prints one JSON line with the URL and the admin's credentials once the node answers them,
+ * <p>Prints one JSON line with the URL (port 0: one the system picks) and the admin's credentials once the node answers them,
  * keeps everything in a temporary folder and deletes it on SIGTERM or Ctrl-C. Its log is
  * {@code logs/opensearch.log} in that folder, named on stderr.
  */
@@ -73,7 +74,8 @@ public final class LocalOpenSearch {
             }
             stopped.countDown();
         }));
-        String url = "http://127.0.0.1:" + options.port;
+        int port = node.injector().getInstance(HttpServerTransport.class).boundAddress().publishAddress().getPort();
+        String url = "http://127.0.0.1:" + port;
         awaitAnswer(url, password);
         stdout.println("{\"url\": \"" + url + "\", \"username\": \"admin\", \"password\": \"" + password + "\"}");
         stdout.flush();
@@ -90,6 +92,7 @@ public final class LocalOpenSearch {
                 .put("http.port", options.port)
                 .put("transport.port", 0)
                 .put("cluster.routing.allocation.disk.threshold_enabled", false)
+                .put("thread_pool.write.size", options.writeThreads)
                 .put("thread_pool.write.queue_size", options.writeQueueSize)
                 .put("plugins.security.ssl.transport.pemcert_filepath", "node.pem")
                 .put("plugins.security.ssl.transport.pemkey_filepath", "node-key.pem")
@@ -112,14 +115,16 @@ public final class LocalOpenSearch {
         }
     }
 
-    private record Options(int port, int writeQueueSize, Path securityPlugin) {
+    private record Options(int port, int writeThreads, int writeQueueSize, Path securityPlugin) {
         static Options parse(String[] args) {
             int port = 9200;
+            int writeThreads = Runtime.getRuntime().availableProcessors(); // OpenSearch's default
             int writeQueueSize = 10_000;
             Path securityPlugin = null;
             for (int i = 0; i + 1 < args.length; i += 2) {
                 switch (args[i]) {
                     case "--port" -> port = Integer.parseInt(args[i + 1]);
+                    case "--write-threads" -> writeThreads = Integer.parseInt(args[i + 1]);
                     case "--write-queue-size" -> writeQueueSize = Integer.parseInt(args[i + 1]);
                     case "--security-plugin" -> securityPlugin = Path.of(args[i + 1]);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -127,9 +132,9 @@ public final class LocalOpenSearch {
             }
             if (args.length % 2 != 0 || securityPlugin == null) {
                 throw new IllegalArgumentException(
-                        "usage: LocalOpenSearch --security-plugin DIR [--port N] [--write-queue-size N]");
+                        "usage: LocalOpenSearch --security-plugin DIR [--port N] [--write-threads N] [--write-queue-size N]");
             }
-            return new Options(port, writeQueueSize, securityPlugin);
+            return new Options(port, writeThreads, writeQueueSize, securityPlugin);
         }
     }
 

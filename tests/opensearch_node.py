@@ -1,0 +1,43 @@
+"""Helpers for the tests against the real local OpenSearch node (opensearch_setup.local): the
+admin's client, a reset to an empty cluster between tests, and users signed in with one role."""
+
+from __future__ import annotations
+
+import secrets
+
+from opensearch_setup.bootstrap import ROLES, TEMPLATE_NAME
+from opensearch_setup.http import Auth, JsonHttp
+from opensearch_setup.local import LocalCluster
+
+
+def admin(cluster: LocalCluster) -> JsonHttp:
+    return JsonHttp(cluster.url, Auth("basic", cluster.username, cluster.password))
+
+
+def reset(cluster: LocalCluster) -> None:
+    """Removes what the bootstrap and the tests create: the orders indices, their template, the
+    project's roles, their mappings and the internal users other than the admin."""
+    http = admin(cluster)
+    if http.get("/orders-*"):
+        http.send("DELETE", "/orders-*")
+    if http.get(f"/_index_template/{TEMPLATE_NAME}") is not None:
+        http.send("DELETE", f"/_index_template/{TEMPLATE_NAME}")
+    for name in ROLES:
+        for kind in ("rolesmapping", "roles"):
+            if http.get(f"/_plugins/_security/api/{kind}/{name}") is not None:
+                http.send("DELETE", f"/_plugins/_security/api/{kind}/{name}")
+    for name, user in (http.get("/_plugins/_security/api/internalusers") or {}).items():
+        if name != cluster.username and not user.get("reserved"):
+            http.send("DELETE", f"/_plugins/_security/api/internalusers/{name}")
+
+
+def user_with_role(cluster: LocalCluster, role: str) -> JsonHttp:
+    """A new internal user mapped (directly) to `role`, signed in."""
+    name, password = f"{role}-{secrets.token_hex(3)}", f"Pw-{secrets.token_urlsafe(16)}"
+    http = admin(cluster)
+    http.send("PUT", f"/_plugins/_security/api/internalusers/{name}", {"password": password})
+    mapping = http.get(f"/_plugins/_security/api/rolesmapping/{role}") or {role: {}}
+    users = sorted({*mapping[role].get("users", []), name})
+    http.send("PUT", f"/_plugins/_security/api/rolesmapping/{role}",
+              {"users": users, "backend_roles": mapping[role].get("backend_roles", [])})
+    return JsonHttp(cluster.url, Auth("basic", name, password))
