@@ -152,3 +152,25 @@ def test_saved_objects_use_only_mapped_fields_of_a_fitting_type(saved_objects, f
             if aggregation["type"] == "geohash_grid":
                 maps.add(field)
     assert maps == {"bill_customer.address.location", "ship_customer.address.location"}
+
+
+def test_each_visualization_field_is_in_the_real_index_mapping_with_a_fitting_type(saved_objects, opensearch):
+    """The node's own answer for the fields each Dashboards chart aggregates, once the template made
+    the first index: the field exists there and has a type that aggregation takes."""
+    from opensearch_setup.bootstrap import FIRST_INDEX, Parameters, bootstrap
+    from tests.opensearch_node import admin, reset
+
+    reset(opensearch)
+    http = admin(opensearch)
+    bootstrap(http, None, Parameters(replicas=0))
+    needs = {"geohash_grid": {"geo_point"}, "date_histogram": {"date"}, "terms": {"keyword"}, "sum": NUMERIC}
+    checked = 0
+    for saved in (o for o in saved_objects if o["type"] == "visualization"):
+        for aggregation in json.loads(saved["attributes"]["visState"])["aggs"]:
+            field = aggregation["params"]["field"]
+            mapped = http.get(f"/{FIRST_INDEX}/_mapping/field/{field}")[FIRST_INDEX]["mappings"]
+            assert field in mapped, (saved["id"], field)
+            [definition] = mapped[field]["mapping"].values()
+            assert definition["type"] in needs[aggregation["type"]], (saved["id"], field, definition)
+            checked += 1
+    assert checked >= len([o for o in saved_objects if o["type"] == "visualization"])
