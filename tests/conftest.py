@@ -37,9 +37,9 @@ def opensearch():
 
 
 @pytest.fixture(scope="session")
-def killed_and_resumed(tmp_path_factory) -> KilledRun:
+def killed_and_resumed(tmp_path_factory, opensearch) -> KilledRun:
     """The job killed mid-run and resumed from its checkpoint, once for the tests of both sinks."""
-    return run_killed_and_resumed(tmp_path_factory.mktemp("killed"))
+    return run_killed_and_resumed(tmp_path_factory.mktemp("killed"), opensearch)
 
 
 @pytest.fixture(scope="session")

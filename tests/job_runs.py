@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from datagen.cli import main as datagen
-from opensearch_setup.__main__ import main as setup_opensearch
-from tests.fake_opensearch import FakeOpenSearch
+from opensearch_setup.bootstrap import FIRST_INDEX
+from opensearch_setup.local import LocalCluster
 from tests.job_output import committed
+from tests.opensearch_node import bootstrapped_with_writer, document_count, indexed_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 # Every reality switched on, well above its default rate.
@@ -75,39 +76,35 @@ def checkpoint_number(checkpoint: Path | None) -> int:
 @dataclass
 class KilledRun:
     root: Path  # the data, and the output under root / "out"
-    indexed: dict[str, dict]  # the OpenSearch index's documents at the end, by _id
+    indexed: dict[str, dict]  # the OpenSearch index's documents at the end, by _id (from the real local node)
     committed_before_kill: int  # orders committed to the curated folder when the run was killed
     indexed_before_kill: int  # documents in the index then
 
 
-def run_killed_and_resumed(root: Path) -> KilledRun:
-    """A bounded run of SALES_TO_KILL_IN sales into both sinks (the curated folder and a fake
-    OpenSearch whose batches are so big and old that only checkpoint barriers flush them), killed
-    as soon as a checkpoint has completed with output in both, and resumed from that checkpoint."""
+def run_killed_and_resumed(root: Path, cluster: LocalCluster) -> KilledRun:
+    """A bounded run of SALES_TO_KILL_IN sales into both sinks (the curated folder and the real
+    local OpenSearch, with batches so big and old that only checkpoint barriers flush them),
+    killed as soon as a checkpoint has completed with output in both, and resumed from that
+    checkpoint."""
     generate(root, customers=300, sales=SALES_TO_KILL_IN, seed=12, reference_formats="csv,parquet")
-    cluster = FakeOpenSearch()
+    properties = root / "properties.json"
+    properties.write_text(json.dumps([{"PropertyGroupId": "opensearch", "PropertyMap": {
+        **bootstrapped_with_writer(cluster), "bulk_max_documents": "1000000", "bulk_max_mb": "500",
+        "flush_interval_ms": "3600000"}}]))
+    checkpoints = root / "checkpoints"
+    options = ("--properties", str(properties), "--checkpoint-dir", checkpoints.as_uri(),
+               "--checkpoint-interval", "1", "--reference-format", "parquet")
+    job = start_job(job_command(root, *options))
     try:
-        assert setup_opensearch(["--url", cluster.url, "--no-security"]) == 0
-        properties = root / "properties.json"
-        properties.write_text(json.dumps([{"PropertyGroupId": "opensearch", "PropertyMap": {
-            "url": cluster.url, "bulk_max_documents": "1000000", "bulk_max_mb": "500",
-            "flush_interval_ms": "3600000"}}]))
-        checkpoints = root / "checkpoints"
-        options = ("--properties", str(properties), "--checkpoint-dir", checkpoints.as_uri(),
-                   "--checkpoint-interval", "1", "--reference-format", "parquet")
-        job = start_job(job_command(root, *options))
-        try:
-            deadline = time.monotonic() + 300
-            while not (latest_checkpoint(checkpoints) and committed(root / "out" / "orders")
-                       and cluster.documents.get("orders-000001")):
-                assert job.poll() is None, "the job ended before it could be killed"
-                assert time.monotonic() < deadline, "no checkpoint with output in both sinks in time"
-                time.sleep(0.1)
-        finally:
-            stop(job)
-        committed_before = sum(len(p.read_text().splitlines()) for p in committed(root / "out" / "orders"))
-        indexed_before = len(cluster.documents["orders-000001"])
-        run_job(root, *options, "--from-checkpoint", str(latest_checkpoint(checkpoints)))
-        return KilledRun(root, dict(cluster.documents["orders-000001"]), committed_before, indexed_before)
+        deadline = time.monotonic() + 300
+        while not (latest_checkpoint(checkpoints) and committed(root / "out" / "orders")
+                   and document_count(cluster, FIRST_INDEX)):
+            assert job.poll() is None, "the job ended before it could be killed"
+            assert time.monotonic() < deadline, "no checkpoint with output in both sinks in time"
+            time.sleep(0.2)
     finally:
-        cluster.close()
+        stop(job)
+    committed_before = sum(len(p.read_text().splitlines()) for p in committed(root / "out" / "orders"))
+    indexed_before = document_count(cluster, FIRST_INDEX)
+    run_job(root, *options, "--from-checkpoint", str(latest_checkpoint(checkpoints)))
+    return KilledRun(root, indexed_documents(cluster, FIRST_INDEX), committed_before, indexed_before)

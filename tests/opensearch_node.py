@@ -41,3 +41,37 @@ def user_with_role(cluster: LocalCluster, role: str) -> JsonHttp:
     http.send("PUT", f"/_plugins/_security/api/rolesmapping/{role}",
               {"users": users, "backend_roles": mapping[role].get("backend_roles", [])})
     return JsonHttp(cluster.url, Auth("basic", name, password))
+
+
+def indexed_documents(cluster: LocalCluster, index: str) -> dict[str, dict]:
+    """Every document of `index` (refreshed first), by _id, read with a scroll."""
+    from opensearchpy import OpenSearch
+    from opensearchpy.helpers import scan
+
+    client = OpenSearch(cluster.url, http_auth=(cluster.username, cluster.password))
+    client.indices.refresh(index=index)
+    return {hit["_id"]: hit["_source"] for hit in scan(client, index=index, size=2000)}
+
+
+def document_count(cluster: LocalCluster, index: str) -> int:
+    http = admin(cluster)
+    http.send("POST", f"/{index}/_refresh")
+    return http.send("POST", f"/{index}/_count")["count"]
+
+
+def write_rejections(cluster: LocalCluster) -> int:
+    """Requests the node's write thread pool rejected (each answered 429) since it started."""
+    nodes = admin(cluster).get("/_nodes/stats/thread_pool")["nodes"]
+    return sum(node["thread_pool"]["write"]["rejected"] for node in nodes.values())
+
+
+def bootstrapped_with_writer(cluster: LocalCluster) -> dict[str, str]:
+    """An empty cluster bootstrapped with its security roles (no replicas: one node) and the
+    `opensearch` property group for the job, signed in as a new user of the writer role."""
+    from opensearch_setup.bootstrap import Parameters, bootstrap
+
+    reset(cluster)
+    bootstrap(admin(cluster), None, Parameters(replicas=0))
+    writer = user_with_role(cluster, "orders_writer")
+    username, password = writer.session.auth
+    return {"url": cluster.url, "auth": "basic", "username": username, "password": password}

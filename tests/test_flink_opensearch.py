@@ -1,10 +1,13 @@
-"""The job's OpenSearch sink end to end on the MiniCluster: bulk requests over real HTTP to the fake
-cluster of tests/fake_opensearch.py, set up by the bootstrap. The documents indexed must be exactly
-the curated documents, through throttled requests and throttled items; documents the cluster refuses
-must be dead letters with the reason, not lost."""
+"""The job's OpenSearch sink end to end on the MiniCluster, over real HTTP into the real local
+node (opensearch_setup.local), signed in as the writer role: the documents indexed must be exactly
+the curated documents, also through the 429s of a tiny write thread pool, on a replay and across a
+kill; documents the cluster refuses must be dead letters with the reason, not lost. SigV4 and
+faults a real node cannot be made to give (503s, single items throttled) are checked against the
+fake of tests/fake_opensearch.py."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from pathlib import Path
@@ -12,24 +15,97 @@ from pathlib import Path
 import pytest
 
 from opensearch_setup.__main__ import main as setup_opensearch
+from opensearch_setup.bootstrap import FIRST_INDEX, WRITE_ALIAS
+from opensearch_setup.local import WritePool, running
 from tests.fake_opensearch import FakeOpenSearch
 from tests.job_output import committed, read_dead_letters
 from tests.job_runs import SALES_TO_KILL_IN, generate, run_job
+from tests.opensearch_node import admin, bootstrapped_with_writer, indexed_documents, write_rejections
 
 
 def curated_documents(out: Path) -> dict[str, dict]:
     return {d["line_id"]: d for path in committed(out / "orders") for d in map(json.loads, path.read_text().splitlines())}
 
 
+def refused_orders(out: Path) -> dict[str, dict]:
+    return {json.loads(d["raw"])["line_id"]: d for d in read_dead_letters(out) if d["stream"] == "orders"}
+
+
+def without_promo_purpose(cluster) -> None:
+    """The first index made again from a template whose mapping lacks `promo.purpose`: the strict
+    mapping then refuses every order with a promotion."""
+    http = admin(cluster)
+    [found] = http.get("/_index_template/orders")["index_templates"]
+    template = copy.deepcopy(found["index_template"])
+    del template["template"]["mappings"]["properties"]["promo"]["properties"]["purpose"]
+    http.send("DELETE", f"/{FIRST_INDEX}")
+    http.send("PUT", "/_index_template/orders", template)
+    http.send("PUT", f"/{FIRST_INDEX}", {"aliases": {WRITE_ALIAS: {"is_write_index": True}}})
+
+
 @pytest.fixture(scope="module")
-def indexed(tmp_path_factory):
-    """A job run against a cluster that wants SigV4-signed requests (checked with botocore),
-    throttles its first requests and a few items, and whose mapping lacks `promo.purpose` (so every
-    order with a promotion is refused)."""
+def throttling_cluster():
+    """A node of its own whose write thread pool has one thread and a queue of one: a bulk request
+    alone passes (its shard-level part waits in the queue), bulk requests that overlap meet 429s."""
+    with running(write_pool=WritePool(threads=1, queue_size=1)) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory, throttling_cluster):
+    """A job run with small batches into the throttling node, whose mapping lacks `promo.purpose`."""
     root = generate(tmp_path_factory.mktemp("opensearch"), customers=200, sales=3000, seed=31)
+    group = bootstrapped_with_writer(throttling_cluster)
+    without_promo_purpose(throttling_cluster)
+    properties = root / "properties.json"
+    properties.write_text(json.dumps([{"PropertyGroupId": "opensearch", "PropertyMap": {
+        **group, "bulk_max_documents": "50", "max_attempts": "30"}}]))
+    rejections_before = write_rejections(throttling_cluster)
+    run_job(root, "--properties", str(properties))
+    return root, throttling_cluster, write_rejections(throttling_cluster) - rejections_before
+
+
+def test_every_curated_order_is_indexed_or_a_dead_letter_with_the_reason(indexed):
+    root, cluster, _ = indexed
+    curated = curated_documents(root / "out")
+    documents = indexed_documents(cluster, WRITE_ALIAS)
+    refused = refused_orders(root / "out")
+    assert {k: v for k, v in curated.items() if v["promo"] is None} == documents
+    assert {k: json.loads(d["raw"]) for k, d in refused.items()} == {k: v for k, v in curated.items() if v["promo"]}
+    assert refused and all("strict_dynamic_mapping_exception" in d["reason"] and "[purpose] within [promo]" in d["reason"]
+                           for d in refused.values())
+
+
+def test_the_nodes_429s_went_through_the_retry_path(indexed):
+    """The node really refused writes (its thread pool's own count), and nothing was lost above."""
+    _, _, rejections = indexed
+    assert rejections > 0
+
+
+def test_a_second_run_over_the_same_orders_overwrites_instead_of_duplicating(indexed, tmp_path):
+    root, cluster, _ = indexed
+    before = indexed_documents(cluster, WRITE_ALIAS)
+    run_job(root, "--properties", str(root / "properties.json"), "--out", str(tmp_path / "again"))
+    assert indexed_documents(cluster, WRITE_ALIAS) == before
+    versions = admin(cluster).send("POST", f"/{WRITE_ALIAS}/_search", {"size": 1, "version": True})
+    assert versions["hits"]["hits"][0]["_version"] >= 2  # written again, in place
+
+
+def test_killed_mid_run_and_resumed_the_sink_loses_no_document(killed_and_resumed):
+    """Batches big and old enough that only checkpoint barriers flush them: the documents a
+    checkpoint covers reach the cluster before it completes, and a run killed after it and resumed
+    from it sends the rest."""
+    assert 0 < killed_and_resumed.indexed_before_kill < SALES_TO_KILL_IN, "the kill did not happen mid-run"
+    assert killed_and_resumed.indexed == curated_documents(killed_and_resumed.root / "out")
+
+
+@pytest.fixture(scope="module")
+def signed(tmp_path_factory):
+    """A job run against the fake cluster that wants SigV4-signed requests (checked with botocore),
+    answers its first bulk requests 429 and 503 and a few items 429."""
+    root = generate(tmp_path_factory.mktemp("sigv4"), customers=100, sales=600, seed=33)
     cluster = FakeOpenSearch()
     assert setup_opensearch(["--url", cluster.url, "--no-security"]) == 0
-    del cluster.templates["orders"]["template"]["mappings"]["properties"]["promo"]["properties"]["purpose"]
     cluster.bulk_faults = [429, 503]
     throttled = [f"{order}-{item}" for order, item in _first_sale_lines(root, 5)]
     cluster.item_faults = {line_id: [429] for line_id in throttled}
@@ -42,6 +118,13 @@ def indexed(tmp_path_factory):
         yield root, cluster, throttled
     finally:
         cluster.close()
+
+
+def test_signed_requests_are_taken_and_faulty_answers_retried(signed):
+    root, cluster, throttled = signed
+    assert cluster.documents[FIRST_INDEX] == curated_documents(root / "out")
+    assert set(throttled) <= set(cluster.documents[FIRST_INDEX])
+    assert cluster.bulk_faults == [] and all(faults == [] for faults in cluster.item_faults.values())
 
 
 def _first_sale_lines(root: Path, count: int) -> list[tuple[int, int]]:
@@ -58,34 +141,7 @@ def _first_sale_lines(root: Path, count: int) -> list[tuple[int, int]]:
     return lines
 
 
-def test_every_curated_order_is_indexed_or_a_dead_letter_with_the_reason(indexed):
-    root, cluster, throttled = indexed
-    curated = curated_documents(root / "out")
-    [index] = cluster.documents
-    documents = cluster.documents[index]
-    refused = {json.loads(d["raw"])["line_id"]: d for d in read_dead_letters(root / "out") if d["stream"] == "orders"}
-    assert index == "orders-000001"  # through the write alias
-    assert {k: v for k, v in curated.items() if v["promo"] is None} == documents
-    assert {k: json.loads(d["raw"]) for k, d in refused.items()} == {k: v for k, v in curated.items() if v["promo"]}
-    assert refused and all("strict_dynamic_mapping_exception" in d["reason"] and "promo.purpose" in d["reason"]
-                           for d in refused.values())
-    assert set(throttled) <= set(documents) | set(refused)  # retried after their 429
-
-
-def test_throttled_requests_were_retried(indexed):
-    _, cluster, _ = indexed
-    assert cluster.bulk_faults == [] and all(faults == [] for faults in cluster.item_faults.values())
-
-
-def test_a_second_run_over_the_same_orders_overwrites_instead_of_duplicating(indexed, tmp_path):
-    root, cluster, _ = indexed
-    [index] = cluster.documents
-    before = dict(cluster.documents[index])
-    run_job(root, "--properties", str(root / "properties.json"), "--out", str(tmp_path / "again"))
-    assert cluster.documents[index] == before
-
-
-def test_the_fake_cluster_refuses_a_wrong_signature(indexed):
+def test_the_fake_cluster_refuses_a_wrong_signature(signed):
     """The signature check above can fail: a request signed with another secret is refused."""
     import urllib.error
     import urllib.request
@@ -94,7 +150,7 @@ def test_the_fake_cluster_refuses_a_wrong_signature(indexed):
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    _, cluster, _ = indexed
+    _, cluster, _ = signed
     body = b'{"index":{"_id":"x"}}\n{"line_id":"x"}\n'
     request = AWSRequest(method="POST", url=cluster.url + "/orders-write/_bulk", data=body,
                          headers={"Content-Type": "application/x-ndjson"})
@@ -102,33 +158,3 @@ def test_the_fake_cluster_refuses_a_wrong_signature(indexed):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(urllib.request.Request(request.url, data=body, headers=dict(request.headers), method="POST"))
     assert refused.value.code == 403
-
-
-def test_killed_mid_run_and_resumed_the_sink_loses_no_document(killed_and_resumed):
-    """Batches big and old enough that only checkpoint barriers flush them: the documents a
-    checkpoint covers reach the cluster before it completes, and a run killed after it and resumed
-    from it sends the rest."""
-    assert 0 < killed_and_resumed.indexed_before_kill < SALES_TO_KILL_IN, "the kill did not happen mid-run"
-    assert killed_and_resumed.indexed == curated_documents(killed_and_resumed.root / "out")
-
-
-@pytest.mark.skipif(not os.environ.get("OPENSEARCH_URL"), reason="a real cluster: set OPENSEARCH_URL (README, OpenSearch)")
-def test_a_real_cluster_takes_every_order_as_the_curated_files_have_it(tmp_path):
-    from opensearch_setup.http import Auth, JsonHttp
-
-    url = os.environ["OPENSEARCH_URL"]
-    username, password = os.environ.get("OPENSEARCH_USERNAME"), os.environ.get("OPENSEARCH_PASSWORD")
-    options = (["--auth", "basic"] if username else []) + (["--no-security"] if os.environ.get("OPENSEARCH_SECURITY") == "false" else [])
-    assert setup_opensearch(["--url", url, "--replicas", "0", *options]) == 0
-    root = generate(tmp_path, customers=100, sales=1000, seed=32)
-    group = {"url": url, **({"auth": "basic", "username": username, "password": password} if username else {})}
-    properties = tmp_path / "properties.json"
-    properties.write_text(json.dumps([{"PropertyGroupId": "opensearch", "PropertyMap": group}]))
-    run_job(root, "--properties", str(properties))
-
-    assert [d for d in read_dead_letters(root / "out") if d["stream"] == "orders"] == []  # the mapping takes them all
-    cluster = JsonHttp(url, Auth("basic", username, password) if username else Auth())
-    cluster.send("POST", "/orders/_refresh")
-    curated = curated_documents(root / "out")
-    found = cluster.send("POST", "/orders/_search", {"size": len(curated), "query": {"ids": {"values": list(curated)}}})
-    assert {hit["_id"]: hit["_source"] for hit in found["hits"]["hits"]} == curated
