@@ -46,7 +46,8 @@ PROPERTIES: dict[str, dict[str, str | None]] = {
                  "cache_size": "100000"},
     # no url: the orders go to the curated sink only
     "opensearch": {"url": None, "index": "orders-write", "auth": "none", "username": None, "password": None, "region": None,
-                   "bulk_max_documents": "1000", "bulk_max_mb": "5", "flush_interval_ms": "1000", "max_attempts": "5"},
+                   "bulk_max_documents": "1000", "bulk_max_mb": "5", "flush_interval_ms": "1000", "max_attempts": "5",
+                   "max_in_flight_requests": "2"},
 }
 
 
@@ -84,6 +85,7 @@ class OpenSearchSettings:
     bulk_max_bytes: int
     flush_interval_ms: int
     max_attempts: int
+    max_in_flight_requests: int  # per subtask; the task waits (backpressure) while that many are unanswered
 
 
 @dataclass(frozen=True)
@@ -263,6 +265,7 @@ def _opensearch(values: dict[str, dict[str, str | None]]) -> OpenSearchSettings 
         bulk_max_bytes=round(_number(values, "opensearch", "bulk_max_mb", minimum=0.01) * 2**20),
         flush_interval_ms=_integer(values, "opensearch", "flush_interval_ms", 1),
         max_attempts=_integer(values, "opensearch", "max_attempts", 1),
+        max_in_flight_requests=_integer(values, "opensearch", "max_in_flight_requests", 1),
     )
 
 

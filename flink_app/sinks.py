@@ -50,7 +50,8 @@ def opensearch_sink_ddl(settings: OpenSearchSettings, dead_letter_path: str) -> 
     options = {"connector": "opensearch-orders", "url": settings.url, "index": settings.index,
                "dead-letter-path": dead_letter_path,
                "bulk.max-documents": str(settings.bulk_max_documents), "bulk.max-bytes": str(settings.bulk_max_bytes),
-               "bulk.flush-interval": f"{settings.flush_interval_ms} ms", "max-attempts": str(settings.max_attempts)}
+               "bulk.flush-interval": f"{settings.flush_interval_ms} ms", "max-attempts": str(settings.max_attempts),
+               "bulk.max-in-flight": str(settings.max_in_flight_requests)}
     if settings.username is not None:
         options |= {"username": settings.username, "password": settings.password}
     if settings.sigv4_region is not None:

@@ -2,26 +2,34 @@ package streamingorders.flink;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 
 /**
- * Sends documents to OpenSearch's `_bulk` API and retries what can succeed later: the whole request
- * on a connection error, 429 or 5xx, and the items answered 429 or 5xx; with `_id` set, sending a
- * document again overwrites it, so retries never duplicate. Items refused for what they hold (a
- * mapping error) are returned with the reason. After the last attempt it throws: the job restarts
- * from its last checkpoint and sends again, so nothing is lost.
+ * Sends one bulk request to OpenSearch's `_bulk` API without waiting for it, and sorts its answer
+ * (off the task thread): what can succeed later (the whole request on a connection error, 429 or
+ * 5xx; the items answered 429 or 5xx), and the items refused for what they hold (a mapping error),
+ * with the reason. With `_id` set, sending a document again overwrites it, so retries never
+ * duplicate. Requests are signed with the AWS SDK's SigV4 signer and default credentials chain
+ * (in MSF: the application's role) when a region is set.
  */
 final class BulkClient {
     static final class Document {
@@ -44,82 +52,94 @@ final class BulkClient {
         }
     }
 
+    /** What one request came back with: the documents to send again (and why), the refused ones. */
+    static final class Answer {
+        final List<Document> retry;
+        final String retryReason;
+        final List<Rejected> rejected;
+
+        Answer(List<Document> retry, String retryReason, List<Rejected> rejected) {
+            this.retry = retry;
+            this.retryReason = retryReason;
+            this.rejected = rejected;
+        }
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CONTENT_TYPE = "application/x-ndjson";
-    private final BulkSettings settings;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
     private final URI endpoint;
     private final String authorization;
-    private final AwsCredentials.Source credentials;
-    long requests;
-    long retries;
+    private final String sigv4Region;
+    private final String sigv4Service;
+    private final AwsCredentialsProvider credentials;
+    private final AwsV4HttpSigner signer;
 
     BulkClient(BulkSettings settings) {
-        this.settings = settings;
         this.endpoint = URI.create(settings.url + "/" + settings.index + "/_bulk");
         this.authorization = settings.username == null ? null : "Basic " + Base64.getEncoder().encodeToString(
                 (settings.username + ":" + settings.password).getBytes(StandardCharsets.UTF_8));
-        this.credentials = settings.sigv4Region == null ? null : AwsCredentials.source();
+        this.sigv4Region = settings.sigv4Region;
+        this.sigv4Service = settings.sigv4Service;
+        this.credentials = sigv4Region == null ? null : DefaultCredentialsProvider.builder().build();
+        this.signer = sigv4Region == null ? null : AwsV4HttpSigner.create();
     }
 
-    List<Rejected> write(List<Document> documents) throws Exception {
-        List<Rejected> rejected = new ArrayList<>();
-        List<Document> pending = documents;
-        String problem = "";
-        for (int attempt = 1; attempt <= settings.maxAttempts; attempt++) {
-            if (attempt > 1) {
-                retries++;
-                Thread.sleep(backoffMillis(attempt));
-            }
-            HttpResponse<String> response;
-            try {
-                requests++;
-                response = http.send(request(pending), HttpResponse.BodyHandlers.ofString());
-            } catch (IOException error) {
-                problem = error.toString();
-                continue;
+    /**
+     * The request's answer; completes exceptionally when the request itself is refused (400, 401,
+     * 403, 413...: the setup is wrong, not the data), which retrying cannot mend.
+     */
+    CompletableFuture<Answer> send(List<Document> documents) {
+        HttpRequest request = request(documents);
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).handle((response, error) -> {
+            if (error != null) {
+                return new Answer(documents, error.getCause() == null ? error.toString() : error.getCause().toString(), List.of());
             }
             int status = response.statusCode();
             if (status == 429 || status >= 500) {
-                problem = "HTTP " + status;
-                continue;
+                return new Answer(documents, "HTTP " + status, List.of());
             }
-            if (status != 200) {  // 400, 401, 403, 413...: the request or the setup is wrong, not the data
-                throw new IOException("OpenSearch refused the bulk request: HTTP " + status + ": " + head(response.body()));
+            if (status != 200) {
+                throw new CompletionException(new IOException("OpenSearch refused the bulk request: HTTP " + status
+                        + ": " + head(new String(response.body(), StandardCharsets.UTF_8))));
             }
-            List<Document> again = new ArrayList<>();
-            JsonNode answer = JSON.readTree(response.body());
-            if (answer.path("errors").asBoolean(false)) {
-                JsonNode items = answer.path("items");
-                for (int i = 0; i < pending.size(); i++) {
-                    JsonNode result = items.path(i).elements().hasNext() ? items.path(i).elements().next() : null;
-                    int itemStatus = result == null ? 500 : result.path("status").asInt(500);
-                    if (itemStatus == 429 || itemStatus >= 500) {
-                        again.add(pending.get(i));
-                    } else if (itemStatus >= 300) {
-                        JsonNode error = result.path("error");
-                        rejected.add(new Rejected(pending.get(i), "OpenSearch refused the document: "
-                                + error.path("type").asText() + ": " + error.path("reason").asText()));
-                    }
-                }
-            }
-            if (again.isEmpty()) {
-                return rejected;
-            }
-            problem = again.size() + " item(s) answered 429 or 5xx";
-            pending = again;
-        }
-        throw new IOException("OpenSearch did not take " + pending.size() + " document(s) after "
-                + settings.maxAttempts + " attempts: " + problem);
+            return items(documents, response.body());
+        });
     }
 
-    private HttpRequest request(List<Document> documents) throws Exception {
+    private static Answer items(List<Document> documents, byte[] body) {
+        JsonNode answer;
+        try {
+            answer = JSON.readTree(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (!answer.path("errors").asBoolean(false)) {
+            return new Answer(List.of(), "", List.of());
+        }
+        List<Document> retry = new ArrayList<>();
+        List<Rejected> rejected = new ArrayList<>();
+        JsonNode items = answer.path("items");
+        for (int i = 0; i < documents.size(); i++) {
+            JsonNode result = items.path(i).elements().hasNext() ? items.path(i).elements().next() : null;
+            int status = result == null ? 500 : result.path("status").asInt(500);
+            if (status == 429 || status >= 500) {
+                retry.add(documents.get(i));
+            } else if (status >= 300) {
+                JsonNode error = result.path("error");
+                rejected.add(new Rejected(documents.get(i), "OpenSearch refused the document: "
+                        + error.path("type").asText() + ": " + error.path("reason").asText()));
+            }
+        }
+        return new Answer(retry, retry.size() + " item(s) answered 429 or 5xx", rejected);
+    }
+
+    private HttpRequest request(List<Document> documents) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         for (Document document : documents) {
-            body.write(("{\"index\":{\"_id\":" + JSON.writeValueAsString(document.id) + "}}\n")
-                    .getBytes(StandardCharsets.UTF_8));
-            body.write(document.json);
+            body.writeBytes(("{\"index\":{\"_id\":" + quoted(document.id) + "}}\n").getBytes(StandardCharsets.UTF_8));
+            body.writeBytes(document.json);
             body.write('\n');
         }
         byte[] bytes = body.toByteArray();
@@ -130,17 +150,29 @@ final class BulkClient {
         if (authorization != null) {
             builder.header("Authorization", authorization);
         }
-        if (credentials != null) {
-            SigV4.headers("POST", endpoint, bytes, CONTENT_TYPE, credentials.current(), settings.sigv4Region,
-                    settings.sigv4Service, Instant.now()).forEach(builder::header);
+        if (signer != null) {
+            SdkHttpRequest unsigned = SdkHttpRequest.builder().method(SdkHttpMethod.POST).uri(endpoint)
+                    .putHeader("Content-Type", CONTENT_TYPE).build();
+            SdkHttpRequest signed = signer.sign(r -> r.identity(credentials.resolveCredentials())
+                    .request(unsigned)
+                    .payload(ContentStreamProvider.fromByteArrayUnsafe(bytes))
+                    .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, sigv4Service)
+                    .putProperty(AwsV4HttpSigner.REGION_NAME, sigv4Region)).request();
+            signed.headers().forEach((name, values) -> {
+                if (!name.equalsIgnoreCase("Host") && !name.equalsIgnoreCase("Content-Type")) {  // HttpClient sets Host
+                    values.forEach(value -> builder.header(name, value));
+                }
+            });
         }
         return builder.build();
     }
 
-    /** Full jitter under a ceiling that doubles per attempt, at most 30 s. */
-    private long backoffMillis(int attempt) {
-        long ceiling = Math.min(30_000L, settings.backoffMillis << Math.min(attempt - 2, 16));
-        return ThreadLocalRandom.current().nextLong(ceiling + 1);
+    private static String quoted(String text) {
+        try {
+            return JSON.writeValueAsString(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String head(String text) {

@@ -15,9 +15,11 @@ final class BulkSettings implements Serializable {
     final long flushIntervalMillis;
     final int maxAttempts;
     final long backoffMillis;
+    final int maxInFlight;  // unanswered requests per subtask
 
     BulkSettings(String url, String index, String username, String password, String sigv4Region, String sigv4Service,
-                 int maxDocuments, int maxBytes, long flushIntervalMillis, int maxAttempts, long backoffMillis) {
+                 int maxDocuments, int maxBytes, long flushIntervalMillis, int maxAttempts, long backoffMillis,
+                 int maxInFlight) {
         this.url = url;
         this.index = index;
         this.username = username;
@@ -29,5 +31,6 @@ final class BulkSettings implements Serializable {
         this.flushIntervalMillis = flushIntervalMillis;
         this.maxAttempts = maxAttempts;
         this.backoffMillis = backoffMillis;
+        this.maxInFlight = maxInFlight;
     }
 }

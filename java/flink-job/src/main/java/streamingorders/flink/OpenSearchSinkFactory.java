@@ -32,6 +32,8 @@ public final class OpenSearchSinkFactory implements DynamicTableSinkFactory {
     static final ConfigOption<Integer> MAX_BYTES = ConfigOptions.key("bulk.max-bytes").intType().defaultValue(5 << 20);
     static final ConfigOption<Duration> FLUSH_INTERVAL = ConfigOptions.key("bulk.flush-interval").durationType()
             .defaultValue(Duration.ofSeconds(1));
+    static final ConfigOption<Integer> MAX_IN_FLIGHT = ConfigOptions.key("bulk.max-in-flight").intType().defaultValue(2)
+            .withDescription("bulk requests a subtask may have unanswered; beyond, it waits (backpressure)");
     static final ConfigOption<Integer> MAX_ATTEMPTS = ConfigOptions.key("max-attempts").intType().defaultValue(5);
     static final ConfigOption<Duration> BACKOFF = ConfigOptions.key("backoff").durationType().defaultValue(Duration.ofMillis(200));
 
@@ -47,7 +49,8 @@ public final class OpenSearchSinkFactory implements DynamicTableSinkFactory {
 
     @Override
     public Set<ConfigOption<?>> optionalOptions() {
-        return Set.of(INDEX, ID_COLUMN, DOCUMENT_COLUMN, USERNAME, PASSWORD, SIGV4_REGION, SIGV4_SERVICE, MAX_DOCUMENTS, MAX_BYTES, FLUSH_INTERVAL, MAX_ATTEMPTS, BACKOFF);
+        return Set.of(INDEX, ID_COLUMN, DOCUMENT_COLUMN, USERNAME, PASSWORD, SIGV4_REGION, SIGV4_SERVICE, MAX_DOCUMENTS, MAX_BYTES, FLUSH_INTERVAL,
+                MAX_IN_FLIGHT, MAX_ATTEMPTS, BACKOFF);
     }
 
     @Override
@@ -62,7 +65,7 @@ public final class OpenSearchSinkFactory implements DynamicTableSinkFactory {
                 options.getOptional(USERNAME).orElse(null), options.getOptional(PASSWORD).orElse(null),
                 options.getOptional(SIGV4_REGION).orElse(null), options.get(SIGV4_SERVICE),
                 options.get(MAX_DOCUMENTS), options.get(MAX_BYTES), options.get(FLUSH_INTERVAL).toMillis(),
-                options.get(MAX_ATTEMPTS), options.get(BACKOFF).toMillis());
+                options.get(MAX_ATTEMPTS), options.get(BACKOFF).toMillis(), options.get(MAX_IN_FLIGHT));
         return new OpenSearchTableSink(idPosition, documentPosition, settings, options.get(DEAD_LETTER_PATH));
     }
 

@@ -10,7 +10,8 @@ import org.apache.flink.table.connector.sink.DataStreamSinkProvider;
 import org.apache.flink.table.connector.sink.DynamicTableSink;
 
 /**
- * Rows -> `BulkWriter` (bulk requests, flushed before each checkpoint barrier: at-least-once) ->
+ * Rows -> `BulkWriter` (non-blocking bulk requests, all answered before each checkpoint barrier:
+ * at-least-once) ->
  * the documents OpenSearch rejected, as dead-letter JSON lines, -> files committed on checkpoints.
  */
 final class OpenSearchTableSink implements DynamicTableSink {
@@ -34,7 +35,7 @@ final class OpenSearchTableSink implements DynamicTableSink {
     @Override
     public SinkRuntimeProvider getSinkRuntimeProvider(Context context) {
         return (DataStreamSinkProvider) (providerContext, rows) -> rows
-                .transform("opensearch bulk writes", Types.STRING, new BulkWriter(settings, idPosition, documentPosition))
+                .transform("opensearch bulk writes", Types.STRING, new BulkWriter.Factory(settings, idPosition, documentPosition))
                 .uid("opensearch-bulk-writes")
                 .sinkTo(FileSink.forRowFormat(new Path(deadLetterPath), new SimpleStringEncoder<String>())
                         .withBucketAssigner(new BasePathBucketAssigner<>())
