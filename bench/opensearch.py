@@ -1,107 +1,145 @@
-"""OpenSearch sink benchmark, against a fast local bulk endpoint (it counts the documents and
-answers every item `201` without storing anything, so the figures are the job's, not a cluster's).
+"""The job's OpenSearch sink against the real local node (opensearch_setup.local), side by side with
+a plain bulk load of the same documents by opensearch-py's `helpers.parallel_bulk`, in one run.
 
-1. The job on the sales dataset of bench.job (20k customers, 1M sale lines) with the sink on: its
-   sales/s, to compare with bench.job's figure with the sink off.
-2. The sink alone at parallelism 2: the curated documents of run 1 read back as lines (`line_id`
-   taken by JSON_VALUE) and written through the sink (target: at least 15,000 documents/s).
+The documents are the curated orders of a job run over a generated dataset. Each round loads them
+into an empty first index twice: once with parallel_bulk (as many threads as the sink has requests
+in flight in all, the same batch size), once with a job that reads them back and writes them
+through the sink alone. The pace of each is measured the same way, from the node's own count of
+indexed documents (index stats, sampled every 0.2 s), from the first document to the last; the
+sink's whole run (from submission: JVM and MiniCluster start included) is printed beside it.
+Target: the sink reaches at least 0.9 of the plain load's documents/s.
 
-    .venv/bin/python -m bench.opensearch [--sink-alone]
+    .venv/bin/python -m bench.opensearch [--sales 100000] [--rounds 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import statistics
+import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
-from bench.job import ROOT, dataset_ready, report, run_job
+from opensearch_setup.bootstrap import FIRST_INDEX, WRITE_ALIAS, Parameters, bootstrap
+from opensearch_setup.http import JsonHttp
+from opensearch_setup.local import LocalCluster, running
+from tests.opensearch_node import admin
 
-ITEM = b'{"index":{"_index":"orders-000001","status":201,"result":"created"}}'
-
-
-class FastBulkEndpoint:
-    def __init__(self):
-        self.documents = 0
-        self.requests = 0
-        self._lock = threading.Lock()
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                count = body.count(b"\n") // 2
-                with endpoint._lock:
-                    endpoint.documents += count
-                    endpoint.requests += 1
-                answer = b'{"took":1,"errors":false,"items":[' + b",".join([ITEM] * count) + b"]}"
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / ".bench" / "opensearch"
+PARALLELISM = 2
+IN_FLIGHT = 2  # per subtask, the sink's default
+BATCH = 1000
 
 
-def sink_alone(url: str, parallelism: int) -> tuple[int, float]:
-    """(documents, seconds) of a job that reads the curated orders and writes them to the sink."""
-    from pyflink.datastream import StreamExecutionEnvironment
-    from pyflink.table import StreamTableEnvironment
+def curated_documents(sales: int) -> Path:
+    """The folder of the curated orders of a job run over `sales` generated sale lines."""
+    out = WORK / f"out-{sales}"
+    if not (out / "orders").is_dir():
+        data = WORK / f"data-{sales}"
+        subprocess.run([sys.executable, "-m", "datagen", "--bus", str(data / "bus"), "--reference", str(data / "ref"),
+                        "--customers", str(max(100, sales // 20)), "--sales", str(sales), "--seed", "7", "--quiet"],
+                       cwd=ROOT, check=True)
+        subprocess.run([sys.executable, "-m", "flink_app", "--bus", str(data / "bus"), "--reference", str(data / "ref"),
+                        "--out", str(out), "--bounded", "--parallelism", str(PARALLELISM)],
+                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return out / "orders"
 
-    from flink_app.config import OpenSearchSettings
-    from flink_app.java_helper import add_helper_jar
-    from flink_app.sinks import curated_source_ddl, opensearch_sink_ddl
 
-    env = StreamExecutionEnvironment.get_execution_environment()
-    env.set_parallelism(parallelism)
-    env.enable_checkpointing(10_000)
-    add_helper_jar(env)
-    t_env = StreamTableEnvironment.create(env)
-    orders = ROOT / ".bench" / "job" / "out" / "orders"
-    t_env.execute_sql(curated_source_ddl(str(orders)))
-    settings = OpenSearchSettings(url, "orders-write", None, None, None, 1000, 5 * 2**20, 1000, 5)
-    t_env.execute_sql(opensearch_sink_ddl(settings, str(ROOT / ".bench" / "opensearch-dlq")))
+def committed_lines(orders: Path) -> list[bytes]:
+    return [line for path in sorted(orders.rglob("part-*")) if not path.name.startswith(".")
+            for line in path.read_bytes().splitlines()]
+
+
+class IndexingWindow:
+    """Samples the first index's indexed-document count; the time from the first to the `expected`-th."""
+
+    def __init__(self, http: JsonHttp, expected: int):
+        self.http, self.expected = http, expected
+        self.first = self.last = None
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while True:
+            stats = self.http.get(f"/{FIRST_INDEX}/_stats/indexing")
+            total = stats["_all"]["primaries"]["indexing"]["index_total"] if stats else 0
+            now = time.monotonic()
+            if total and self.first is None:
+                self.first = now
+            if total >= self.expected:
+                self.last = now
+                return
+            time.sleep(0.2)
+
+    def seconds(self, timeout: float = 600) -> float:
+        self._thread.join(timeout)
+        if self.last is None:
+            raise RuntimeError(f"the node did not index {self.expected:,} documents in time")
+        return self.last - self.first
+
+
+def empty_first_index(http: JsonHttp) -> None:
+    http.send("DELETE", f"/{FIRST_INDEX}")
+    http.send("PUT", f"/{FIRST_INDEX}", {"aliases": {WRITE_ALIAS: {"is_write_index": True}}})
+
+
+def plain_load(cluster: LocalCluster, lines: list[bytes]) -> float:
+    """Seconds parallel_bulk takes to index the documents, by the node's count."""
+    from opensearchpy import OpenSearch
+    from opensearchpy.helpers import parallel_bulk
+
+    client = OpenSearch(cluster.url, http_auth=(cluster.username, cluster.password), timeout=120)
+    actions = ({"_index": WRITE_ALIAS, "_id": json.loads(line)["line_id"], "_source": line.decode()} for line in lines)
+    window = IndexingWindow(admin(cluster), len(lines))
+    failed = sum(not ok for ok, _ in parallel_bulk(client, actions, thread_count=PARALLELISM * IN_FLIGHT,
+                                                   chunk_size=BATCH, raise_on_error=False))
+    if failed:
+        raise RuntimeError(f"parallel_bulk: {failed} documents refused")
+    return window.seconds()
+
+
+def sink_load(cluster: LocalCluster, orders: Path, expected: int) -> tuple[float, float]:
+    """(seconds by the node's count, seconds of the whole job) of the sink writing the documents."""
+    properties = WORK / "properties.json"
+    properties.write_text(json.dumps([{"PropertyGroupId": "opensearch", "PropertyMap": {
+        "url": cluster.url, "auth": "basic", "username": cluster.username, "password": cluster.password,
+        "bulk_max_documents": str(BATCH), "max_in_flight_requests": str(IN_FLIGHT)}}]))
+    window = IndexingWindow(admin(cluster), expected)
     started = time.monotonic()
-    t_env.execute_sql("INSERT INTO opensearch_orders SELECT JSON_VALUE(document, '$.line_id'), "
-                      "CAST(document AS BYTES) FROM curated_orders").wait()
-    return sum(1 for path in orders.rglob("part-*") if not path.name.startswith(".") for _ in path.open()), \
-        time.monotonic() - started
+    subprocess.run([sys.executable, "-m", "bench.opensearch_sink_alone", str(orders), str(properties),
+                    str(PARALLELISM)], cwd=ROOT, check=True)
+    return window.seconds(), time.monotonic() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sink-alone", action="store_true", help="only part 2, over the curated output of an earlier run")
+    parser.add_argument("--sales", type=int, default=100_000, help="sale lines generated (default 100000)")
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    parallelism = 2
-    endpoint = FastBulkEndpoint()
-    try:
-        if not args.sink_alone:
-            run = run_job(dataset_ready("sales"), parallelism, "--opensearch-url", endpoint.url)
-            report("sales, OpenSearch sink on", run, parallelism)
-            print(f"sink in the job: {endpoint.documents:,} documents in {endpoint.requests:,} bulk requests")
-        before = endpoint.documents
-        documents, seconds = sink_alone(endpoint.url, parallelism)
-        sent = endpoint.documents - before
-    finally:
-        endpoint.close()
-    print(f"sink alone: {documents:,} curated documents read back and {sent:,} indexed in {seconds:.1f} s at "
-          f"parallelism {parallelism} (JVM start-up included): {sent / seconds:,.0f} documents/s (target 15,000)")
-    if sent != documents:
-        sys.exit("the sink lost documents")
+    orders = curated_documents(args.sales)
+    lines = committed_lines(orders)
+    megabytes = sum(map(len, lines)) / 2**20
+    print(f"{len(lines):,} curated documents ({megabytes:,.0f} MiB)")
+    plain, sink = [], []
+    with running(heap="2g") as cluster:
+        http = admin(cluster)
+        bootstrap(http, None, Parameters(replicas=0))
+        for round_number in range(1, args.rounds + 1):
+            empty_first_index(http)
+            plain.append(len(lines) / plain_load(cluster, lines))
+            empty_first_index(http)
+            window, whole = sink_load(cluster, orders, len(lines))
+            sink.append(len(lines) / window)
+            print(f"round {round_number}: parallel_bulk {plain[-1]:,.0f} documents/s, the job's sink "
+                  f"{sink[-1]:,.0f} documents/s (its whole run {whole:.1f} s: {len(lines) / whole:,.0f}/s)")
+    ratio = statistics.median(sink) / statistics.median(plain)
+    print(f"medians: parallel_bulk {statistics.median(plain):,.0f} documents/s, sink {statistics.median(sink):,.0f} "
+          f"documents/s: ratio {ratio:.2f} (target at least 0.90) at parallelism {PARALLELISM}, "
+          f"{IN_FLIGHT} requests in flight per subtask, batches of {BATCH}")
 
 
 if __name__ == "__main__":

@@ -246,6 +246,11 @@ def _geocoder(values: dict[str, dict[str, str | None]]) -> GeocoderSettings | No
     )
 
 
+def opensearch_settings(groups: dict[str, dict[str, str]]) -> OpenSearchSettings | None:
+    """The `opensearch` group alone, defaults filled in (None without a url)."""
+    return _opensearch(_with_defaults(groups))
+
+
 def _opensearch(values: dict[str, dict[str, str | None]]) -> OpenSearchSettings | None:
     group = values["opensearch"]
     if group["url"] is None:
