@@ -47,7 +47,7 @@ PROPERTIES: dict[str, dict[str, str | None]] = {
     # no url: the orders go to the curated sink only
     "opensearch": {"url": None, "index": "orders-write", "auth": "none", "username": None, "password": None, "region": None,
                    "bulk_max_documents": "1000", "bulk_max_mb": "5", "flush_interval_ms": "1000", "max_attempts": "5",
-                   "max_in_flight_requests": "2"},
+                   "max_in_flight_requests": "4"},
 }
 
 

@@ -1,15 +1,23 @@
 """The local demo (`make demo`): generate a week of events onto the local bus, serve the geocoder on
-127.0.0.1, run the job bounded on Flink's MiniCluster, geocoding through it (the job's summary, a few
-order documents and where their addresses were placed)."""
+127.0.0.1, start the local OpenSearch node and bootstrap it, run the job bounded on Flink's
+MiniCluster, geocoding through it and indexing into OpenSearch as the writer role (the job's
+summary, a few order documents, where their addresses were placed, the count indexed, a document
+as the analyst role sees it, and a map of the orders by ship location)."""
 
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+
+from opensearch_setup.bootstrap import READ_ALIAS, InternalUser, Parameters, bootstrap
+from opensearch_setup.http import Auth, JsonHttp
+from opensearch_setup.local import LocalCluster, running
+from opensearch_setup.order_map import write_map
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / ".demo"
@@ -52,11 +60,25 @@ class ServedGeocoder:
         self.process.wait(timeout=10)
 
 
-def run_job(geocoder_url: str) -> None:
+def bootstrapped(cluster: LocalCluster) -> dict[str, InternalUser]:
+    """The cluster bootstrapped, with a writer (the job) and an analyst user; the users by role."""
+    users = {role: InternalUser(role.removeprefix("orders_"), f"Demo-{secrets.token_urlsafe(12)}", role)
+             for role in ("orders_writer", "orders_analyst")}
+    admin = JsonHttp(cluster.url, Auth("basic", cluster.username, cluster.password))
+    bootstrap(admin, None, Parameters(replicas=0, users=tuple(users.values())))
+    print(f"\nOpenSearch on {cluster.url} (admin password {cluster.password}), bootstrapped: template, "
+          f"roles, users {', '.join(f'{u.name} ({u.role})' for u in users.values())}")
+    return users
+
+
+def run_job(geocoder_url: str, cluster: LocalCluster, writer: InternalUser) -> None:
     shutil.rmtree(OUT, ignore_errors=True)
     log = DEMO / "job.log"
+    properties = DEMO / "properties.json"
+    properties.write_text(json.dumps([{"PropertyGroupId": "opensearch", "PropertyMap": {
+        "url": cluster.url, "auth": "basic", "username": writer.name, "password": writer.password}}]))
     command = [sys.executable, "-m", "flink_app", "--bus", str(BUS), "--reference", str(REFERENCE), "--out", str(OUT),
-               "--bounded", "--parallelism", "2", "--geocoder-url", geocoder_url]
+               "--bounded", "--parallelism", "2", "--geocoder-url", geocoder_url, "--properties", str(properties)]
     print(f"\nRunning the job on Flink's MiniCluster (log: {log.relative_to(ROOT)}):\n  {' '.join(command[1:])}")
     with log.open("w") as job_log:
         subprocess.run(command, cwd=ROOT, check=True, stderr=job_log)
@@ -101,8 +123,24 @@ def show_geocoding(orders: list[dict]) -> None:
                   f"{example['location']} ({precision})")
 
 
+def show_opensearch(cluster: LocalCluster, analyst: InternalUser) -> None:
+    admin = JsonHttp(cluster.url, Auth("basic", cluster.username, cluster.password))
+    admin.send("POST", f"/{READ_ALIAS}/_refresh")
+    print(f"\nIndexed in OpenSearch ({READ_ALIAS}): {admin.send('POST', f'/{READ_ALIAS}/_count')['count']} orders")
+    as_analyst = JsonHttp(cluster.url, Auth("basic", analyst.name, analyst.password))
+    [hit] = as_analyst.send("POST", f"/{READ_ALIAS}/_search", {"size": 1})["hits"]["hits"]
+    print(f"Order {hit['_id']}'s bill_customer as {analyst.name} ({analyst.role}) sees it: names, e-mail and "
+          "birth date hidden, street masked:")
+    print("  " + json.dumps(hit["_source"]["bill_customer"], indent=2).replace("\n", "\n  "))
+    tiles = write_map(as_analyst, DEMO)
+    print(f"\nMap of the orders by ship location ({len(tiles)} geotile_grid tiles, sized by net paid): "
+          f"{(DEMO / 'orders-map.html').relative_to(ROOT)} and {(DEMO / 'orders-map.png').relative_to(ROOT)}")
+
+
 if __name__ == "__main__":
     show_bus(generate())
-    with ServedGeocoder() as url:
-        run_job(url)
-    show_orders()
+    with ServedGeocoder() as url, running() as cluster:
+        users = bootstrapped(cluster)
+        run_job(url, cluster, users["orders_writer"])
+        show_orders()
+        show_opensearch(cluster, users["orders_analyst"])

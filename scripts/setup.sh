@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# Prepares a machine for the project: Java 17 (a JDK, for the job's Java module), the virtual
-# environment .venv with every dependency group, and the job's jar. Safe to run again: it
-# reinstalls only when pyproject.toml changed and rebuilds only when the Java changed.
+# Prepares a machine for the project: Java 17 (a JDK, for the project's Java), Chromium (headless,
+# for a test), the virtual environment .venv with every dependency group, and the Java build. Safe
+# to run again: it reinstalls only when pyproject.toml changed and rebuilds only when the Java changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v java >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1; then
-    echo "setup: java or javac not found, installing openjdk-17-jdk-headless" >&2
-    sudo_cmd=""
+apt_install() {
+    local sudo_cmd=""
     [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq openjdk-17-jdk-headless >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+if ! command -v java >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1; then
+    echo "setup: java or javac not found, installing openjdk-17-jdk-headless" >&2
+    apt_install openjdk-17-jdk-headless
+fi
+# Headless Chromium: the tests open the demo's map page in it.
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "setup: chromium not found, installing it" >&2
+    apt_install chromium
 fi
 
 python=${PYTHON:-python3}
@@ -24,7 +33,7 @@ if [ ! -f "$stamp" ]; then
     echo "setup: creating .venv and installing dependencies (a few minutes the first time)" >&2
     [ -x .venv/bin/python ] || "$python" -m venv .venv
     .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e '.[job,geocoder,opensearch,datagen,dev]'
+    .venv/bin/python -m pip install --quiet -e '.[job,geocoder,opensearch,datagen,demo,dev]'
     rm -f .venv/.installed-*
     touch "$stamp"
 fi

@@ -156,7 +156,8 @@ def test_saved_objects_use_only_mapped_fields_of_a_fitting_type(saved_objects, f
 
 def test_each_visualization_field_is_in_the_real_index_mapping_with_a_fitting_type(saved_objects, opensearch):
     """The node's own answer for the fields each Dashboards chart aggregates, once the template made
-    the first index: the field exists there and has a type that aggregation takes."""
+    the first index: the field exists there, has a type that aggregation takes, and the node runs
+    the aggregation on it."""
     from opensearch_setup.bootstrap import FIRST_INDEX, Parameters, bootstrap
     from tests.opensearch_node import admin, reset
 
@@ -172,5 +173,7 @@ def test_each_visualization_field_is_in_the_real_index_mapping_with_a_fitting_ty
             assert field in mapped, (saved["id"], field)
             [definition] = mapped[field]["mapping"].values()
             assert definition["type"] in needs[aggregation["type"]], (saved["id"], field, definition)
+            http.send("POST", f"/{FIRST_INDEX}/_search", {"size": 0, "aggs": {"chart": {aggregation["type"]: {
+                "field": field, **({"calendar_interval": "day"} if aggregation["type"] == "date_histogram" else {})}}}})
             checked += 1
     assert checked >= len([o for o in saved_objects if o["type"] == "visualization"])

@@ -32,7 +32,7 @@ public final class OpenSearchSinkFactory implements DynamicTableSinkFactory {
     static final ConfigOption<Integer> MAX_BYTES = ConfigOptions.key("bulk.max-bytes").intType().defaultValue(5 << 20);
     static final ConfigOption<Duration> FLUSH_INTERVAL = ConfigOptions.key("bulk.flush-interval").durationType()
             .defaultValue(Duration.ofSeconds(1));
-    static final ConfigOption<Integer> MAX_IN_FLIGHT = ConfigOptions.key("bulk.max-in-flight").intType().defaultValue(2)
+    static final ConfigOption<Integer> MAX_IN_FLIGHT = ConfigOptions.key("bulk.max-in-flight").intType().defaultValue(4)
             .withDescription("bulk requests a subtask may have unanswered; beyond, it waits (backpressure)");
     static final ConfigOption<Integer> MAX_ATTEMPTS = ConfigOptions.key("max-attempts").intType().defaultValue(5);
     static final ConfigOption<Duration> BACKOFF = ConfigOptions.key("backoff").durationType().defaultValue(Duration.ofMillis(200));

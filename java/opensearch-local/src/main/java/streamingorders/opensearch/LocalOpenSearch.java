@@ -22,6 +22,7 @@ import org.opensearch.analysis.common.CommonAnalysisPlugin;
 import org.opensearch.common.logging.LogConfigurator;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.env.Environment;
+import org.opensearch.geo.GeoModulePlugin;
 import org.opensearch.http.HttpServerTransport;
 import org.opensearch.index.mapper.MapperExtrasPlugin;
 import org.opensearch.node.Node;
@@ -111,6 +112,7 @@ public final class LocalOpenSearch {
     private static final class LocalNode extends Node {
         LocalNode(Environment environment) throws ClassNotFoundException {
             super(environment, List.of(Netty4Plugin.class, MapperExtrasPlugin.class, CommonAnalysisPlugin.class,
+                    GeoModulePlugin.class,
                     Class.forName(SECURITY_PLUGIN).asSubclass(Plugin.class)), true);
         }
     }
