@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from geocoder_lambda.cache import LruCache
 from geocoder_lambda.geocoder import AllProvidersFailed, Geocoder
 from geocoder_lambda.providers import build_chain
-from geocoder_lambda.request import BadRequest, parse_request
+from geocoder_lambda.request import BadRequest, event_body, parse_request
 from geocoder_lambda.settings import ConfigurationError, Settings
 
 SERVICE = "geocoder"
@@ -65,7 +65,8 @@ def geocoder() -> Geocoder:
 @router.post("/geocode")
 def geocode() -> dict:
     started = time.perf_counter()
-    asked = parse_request(router.current_event.decoded_body)
+    event = router.current_event
+    asked = parse_request(event_body(event.body, event.is_base64_encoded))
     with tracer.provider.in_subsegment("## geocode") as subsegment:
         subsegment.put_annotation(key="addresses", value=len(asked))
         outcome = geocoder().geocode([address for _, address in asked])

@@ -3,6 +3,8 @@ field by field so that a bad body gets a 400 that says what is wrong."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 
 from geocoder_lambda.model import GEOCODABLE_FIELDS, Address
@@ -17,12 +19,29 @@ class BadRequest(Exception):
     pass
 
 
+def event_body(body: str | None, is_base64_encoded: bool) -> str | None:
+    """The body of a function URL or HTTP API event as text, or BadRequest when its bytes are not
+    UTF-8 (a client may send any bytes; Lambda then hands them over base64-encoded)."""
+    if not body or not is_base64_encoded:
+        return body
+    try:
+        raw = base64.b64decode(body, validate=True)
+    except binascii.Error:
+        raise BadRequest("the body is not valid base64") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequest(f"the body is not UTF-8: invalid byte at offset {error.start}") from None
+
+
 def parse_request(body: str | None) -> list[tuple[str, Address]]:
     """[(id, address)] in the order asked, or BadRequest."""
     if not body:
         raise BadRequest("the body is empty; send {\"addresses\": [...]}")
     try:
         document = json.loads(body)
+    except RecursionError:
+        raise BadRequest("the body is not valid JSON: nested too deep") from None
     except ValueError:
         raise BadRequest("the body is not valid JSON") from None
     if not isinstance(document, dict) or not isinstance(document.get("addresses"), list):

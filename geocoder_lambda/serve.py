@@ -2,7 +2,10 @@
 
 Each request becomes a Lambda function URL event (payload format 2.0) for the same handler that
 runs in AWS; this is how the job, the demo and the tests reach it where `sam local` cannot run.
-Like one Lambda execution environment, it handles one request at a time.
+Like one Lambda execution environment, it handles one request at a time; connections are served
+by a bounded pool of threads with a listen backlog, so concurrent clients wait rather than being
+reset. A body without a readable length, or larger than a function URL takes, is refused before
+it is read.
 """
 
 from __future__ import annotations
@@ -16,10 +19,14 @@ import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 FUNCTION_NAME = "geocoder-local"
+MAX_BODY_BYTES = 6 * 2**20  # a function URL's request payload limit
+CONNECTION_THREADS = 64  # connections served at once (each client keeps its own alive)
+LISTEN_BACKLOG = 128
 
 
 class LocalContext:
@@ -69,6 +76,43 @@ def function_url_event(method: str, target: str, headers: dict[str, str], body: 
     }
 
 
+class BoundedThreadingServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer with a listen backlog and a bounded pool instead of a thread per connection."""
+
+    request_queue_size = LISTEN_BACKLOG
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]):
+        super().__init__(address, handler)
+        self.pool = ThreadPoolExecutor(CONNECTION_THREADS, thread_name_prefix="serve")
+
+    def process_request(self, request, client_address) -> None:
+        self.pool.submit(self.process_request_thread, request, client_address)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def body_length(headers) -> int:
+    """The length of the request's body, or Refused when it cannot be read."""
+    declared = headers.get("Content-Length")
+    if declared is None:
+        if headers.get("Transfer-Encoding"):
+            raise Refused(411, "a body needs a Content-Length")
+        return 0
+    if not declared.strip().isdigit():
+        raise Refused(400, f"Content-Length must be a non-negative integer, not {declared!r}")
+    if int(declared) > MAX_BODY_BYTES:
+        raise Refused(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+    return int(declared)
+
+
 def make_server(host: str, port: int) -> ThreadingHTTPServer:
     from geocoder_lambda.app import handler
 
@@ -78,14 +122,28 @@ def make_server(host: str, port: int) -> ThreadingHTTPServer:
         protocol_version = "HTTP/1.1"  # keep-alive, as clients of a function URL expect
 
         def _invoke(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            try:
+                body = self.rfile.read(body_length(self.headers))
+            except Refused as refused:
+                self.close_connection = True  # the body, unread, cannot be skipped
+                self._answer(refused.status, {"Content-Type": "application/json", "Connection": "close"},
+                             json.dumps({"message": str(refused)}).encode())
+                return
             event = function_url_event(self.command, self.path, dict(self.headers), body, self.client_address[0])
-            with one_at_a_time:
-                response = handler(event, LocalContext())
+            try:
+                with one_at_a_time:
+                    response = handler(event, LocalContext())
+            except Exception as error:  # the handler answers every request itself; this is a bug in it
+                print(f"serve: the handler failed: {error!r}", file=sys.stderr)
+                response = {"statusCode": 500, "headers": {"Content-Type": "application/json"},
+                            "body": json.dumps({"message": f"internal error: {type(error).__name__}"})}
             payload = response.get("body") or ""
             data = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
-            self.send_response(response.get("statusCode", 200))
-            for name, value in (response.get("headers") or {}).items():
+            self._answer(response.get("statusCode", 200), response.get("headers") or {}, data)
+
+        def _answer(self, status: int, headers: dict[str, str], data: bytes) -> None:
+            self.send_response(status)
+            for name, value in headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             try:
@@ -100,7 +158,7 @@ def make_server(host: str, port: int) -> ThreadingHTTPServer:
         def log_message(self, *args: object) -> None:
             pass  # the handler logs each request itself
 
-    return ThreadingHTTPServer((host, port), Handler)
+    return BoundedThreadingServer((host, port), Handler)
 
 
 def main(argv: list[str] | None = None) -> int:

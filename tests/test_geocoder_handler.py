@@ -185,6 +185,17 @@ def test_base64_body_is_decoded(configure):
     assert invoke(event)[1]["results"][0]["location"] == zip_centroid("10001")
 
 
+@pytest.mark.parametrize("raw, message", [
+    (b'{"addresses": [{"id": "a", "city": "Bo\xffston"}]}', "not UTF-8: invalid byte at offset 38"),
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deep"),
+])
+def test_bodies_python_cannot_read_get_400_with_what_is_wrong(configure, raw, message):
+    event = with_body("")
+    event["body"], event["isBase64Encoded"] = base64.b64encode(raw).decode(), True
+    status, answer = invoke(event)
+    assert status == 400 and message in answer["message"]
+
+
 def test_other_routes_are_not_found(configure):
     event = with_body("{}")
     event["rawPath"] = event["requestContext"]["http"]["path"] = "/reverse"

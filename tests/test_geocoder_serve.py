@@ -57,3 +57,42 @@ def test_errors_over_http(server, method, path, body, status):
     assert response.status == status
     assert "message" in json.loads(response.read())
     connection.close()
+
+
+def test_concurrent_clients_are_all_answered(server):
+    """More clients at once than http.server's default listen backlog (5) lets in."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def ask(number: int) -> int:
+        connection = http.client.HTTPConnection(*server, timeout=30)
+        connection.request("POST", "/geocode", body=json.dumps({"addresses": [{"id": str(number), "zip": "10001"}]}))
+        status = connection.getresponse().status
+        connection.close()
+        return status
+
+    with ThreadPoolExecutor(40) as pool:
+        assert list(pool.map(ask, range(120))) == [200] * 120
+
+
+@pytest.mark.parametrize("headers, body, status, message", [
+    ({"Content-Length": "abc"}, b"{}", 400, "Content-Length must be a non-negative integer"),
+    ({"Content-Length": "-1"}, b"{}", 400, "Content-Length must be a non-negative integer"),
+    ({"Content-Length": str(7 * 2**20)}, b"{}", 413, "larger than"),
+    ({"Transfer-Encoding": "chunked"}, b"2\r\n{}\r\n0\r\n\r\n", 411, "needs a Content-Length"),
+])
+def test_a_body_whose_length_cannot_be_read_is_refused_and_the_server_stays_up(server, headers, body, status, message):
+    import socket
+
+    with socket.create_connection(server, timeout=10) as raw:
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        raw.sendall(f"POST /geocode HTTP/1.1\r\nHost: x\r\n{head}\r\n".encode() + body)
+        answer = raw.makefile("rb").read()
+    assert answer.startswith(f"HTTP/1.1 {status}".encode()) and message.encode() in answer
+    test_answers_over_http_with_keep_alive(server)  # still up
+
+
+def test_a_non_utf8_body_gets_400_over_http(server):
+    connection = http.client.HTTPConnection(*server, timeout=10)
+    connection.request("POST", "/geocode", body=b'{"addresses": [{"id": "\xff"}]}')
+    response = connection.getresponse()
+    assert response.status == 400 and "not UTF-8" in json.loads(response.read())["message"]
