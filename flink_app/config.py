@@ -13,6 +13,7 @@ misspelt key does not silently fall back to its default.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,8 @@ MSF_PROPERTIES = Path("/etc/flink/application_properties.json")
 STREAMS = ("customers", "addresses", "sales")
 INITIAL_POSITIONS = ("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP")
 MAX_RECORDS_PER_CALL = 10_000  # GetRecords' limit
+JAVA_INT_MAX = 2**31 - 1  # counts and sizes go to Java ints
+MAX_MILLIS = 100 * 365 * 86_400_000  # a century: durations go to Java longs, with sums and offsets of their own
 MSF_RUN_OPTIONS = "kinesis.analytics.flink.run.options"  # MSF's own group (entry point, jars): not the job's
 
 # group -> key -> default (None: no default; required where the setting is used)
@@ -301,6 +304,8 @@ def _number(values: dict, group: str, key: str, minimum: float = 0) -> float:
         number = float(text)
     except ValueError:
         raise ConfigError(f"{group}.{key} must be a number, got {text!r}") from None
+    if not math.isfinite(number):
+        raise ConfigError(f"{group}.{key} must be a finite number, got {text!r}")
     if not number >= minimum:
         raise ConfigError(f"{group}.{key} must be at least {minimum:g}, got {text!r}")
     return number
@@ -310,8 +315,14 @@ def _integer(values: dict, group: str, key: str, minimum: int) -> int:
     number = _number(values, group, key, minimum)
     if number != int(number):
         raise ConfigError(f"{group}.{key} must be a whole number, got {values[group][key]!r}")
+    if number > JAVA_INT_MAX:
+        raise ConfigError(f"{group}.{key} must be at most {JAVA_INT_MAX}, got {values[group][key]!r}")
     return int(number)
 
 
 def _millis(values: dict, group: str, key: str, seconds_per_unit: float, minimum: float = 0) -> int:
-    return round(_number(values, group, key, minimum) * seconds_per_unit * 1000)
+    millis = round(_number(values, group, key, minimum) * seconds_per_unit * 1000)
+    if millis > MAX_MILLIS:
+        raise ConfigError(f"{group}.{key} is too long: at most {MAX_MILLIS / (seconds_per_unit * 1000):g}, "
+                          f"got {values[group][key]!r}")
+    return millis

@@ -24,7 +24,7 @@ def _curated_table(document_type: str, options: str) -> str:
 
 def curated_sink_ddl(path: str, roll_interval_ms: int) -> str:
     """Order documents as JSON lines under dt=YYYY-MM-DD (the sale's UTC date), committed on checkpoints."""
-    return _curated_table("BYTES", f"""'path' = '{path}',
+    return _curated_table("BYTES", f"""'path' = {sql_string(path)},
   'format' = 'raw',
   'sink.partition-commit.policy.kind' = 'success-file',
   {_rolling(roll_interval_ms)}""")
@@ -32,14 +32,14 @@ def curated_sink_ddl(path: str, roll_interval_ms: int) -> str:
 
 def curated_source_ddl(path: str) -> str:
     """The curated orders read back as the table `curated_orders`, one JSON document per row."""
-    return _curated_table("STRING", f"'path' = '{path}', 'format' = 'raw'")
+    return _curated_table("STRING", f"'path' = {sql_string(path)}, 'format' = 'raw'")
 
 
 def dead_letter_sink_ddl(path: str, roll_interval_ms: int) -> str:
     """Dead letters as JSON lines, committed on checkpoints."""
     return f"""CREATE TABLE dead_letters (`stream` STRING, `raw` STRING, reason STRING) WITH (
   'connector' = 'filesystem',
-  'path' = '{path}',
+  'path' = {sql_string(path)},
   'format' = 'json',
   {_rolling(roll_interval_ms)}
 )"""
@@ -62,4 +62,9 @@ def opensearch_sink_ddl(settings: OpenSearchSettings, dead_letter_path: str) -> 
 
 
 def _options(options: dict[str, str]) -> str:
-    return ",\n  ".join(f"'{key}' = '{value.replace(chr(39), chr(39) * 2)}'" for key, value in options.items())
+    return ",\n  ".join(f"{sql_string(key)} = {sql_string(value)}" for key, value in options.items())
+
+
+def sql_string(text: str) -> str:
+    """`text` as a Flink SQL string literal (a quote inside doubled), e.g. for a path holding one."""
+    return "'" + text.replace("'", "''") + "'"

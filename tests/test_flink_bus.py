@@ -1,4 +1,5 @@
-"""The bus source on Flink's MiniCluster: a stream's files in name order, hidden files skipped."""
+"""The bus source on Flink's MiniCluster: a stream's `*.jsonl` files in name order; hidden files,
+other files and sub-folders skipped."""
 
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ def bus(tmp_path_factory) -> Path:
     sales = root / "bus" / "sales"
     (sales / ".part-000099.jsonl.inprogress").write_text('{"half": \n')  # a producer still writing
     (sales / "_part-000100.jsonl").write_text("not yet\n")
+    (sales / "README.txt").write_text("not a record\n")  # not *.jsonl
+    (sales / "part-000200.jsonl.bak").write_text('{"a": "backup"}\n')
+    (sales / "old").mkdir()
+    (sales / "old" / "part-000300.jsonl").write_text('{"a": "archived"}\n')  # in a sub-folder
+    (sales / "archive.jsonl").mkdir()  # a folder named like a record file
+    (sales / "archive.jsonl" / "part-000400.jsonl").write_text('{"a": "archived"}\n')
     return root / "bus"
 
 
@@ -34,7 +41,7 @@ def environment() -> StreamExecutionEnvironment:
 
 def test_reads_the_files_in_name_order_whatever_the_listing_order(bus):
     sales = bus / "sales"
-    expected = [line for f in sorted(sales.glob("part-*.jsonl")) for line in f.read_text().splitlines()]
+    expected = [line for f in sorted(sales.glob("part-*.jsonl")) if f.is_file() for line in f.read_text().splitlines()]
     assert len(os.listdir(sales)) > 10
     env = environment()
     stream = env.from_source(bus_source(env, sales), WatermarkStrategy.no_watermarks(), "sales")
