@@ -13,7 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from flink_app.config import MSF_PROPERTIES, ConfigError, JobConfig, build_config, read_property_groups
+from flink_app.config import (MSF_PROPERTIES, STREAMS, BusSettings, ConfigError, JobConfig, build_config,
+                              read_property_groups)
 from flink_app.java_helper import MissingHelperJar
 from flink_app.reference import ReferenceError, load_snapshot
 
@@ -64,11 +65,25 @@ def load_config(arguments: argparse.Namespace) -> JobConfig:
     return build_config(groups)
 
 
+def check_bus_folders(bus: BusSettings) -> None:
+    """The bus and each stream's folder exist (Flink would only find out after minutes of restarts)."""
+    if not bus.path.is_dir():
+        raise ConfigError(f"the bus folder {bus.path} does not exist")
+    for stream in STREAMS:
+        folder = bus.path / stream
+        if not folder.is_dir():
+            raise ConfigError(f"the bus has no folder {folder} for the {stream} stream" + (
+                "" if bus.bounded else "; create it (empty is fine): a watching run then reads the files that "
+                "arrive in it"))
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("flink_app").setLevel(logging.INFO)
     try:
         config = load_config(parse_arguments(argv))
+        if config.bus is not None:
+            check_bus_folders(config.bus)
         # The job starts with this snapshot; without one it cannot start.
         reference = load_snapshot(config.reference)
     except (ConfigError, ReferenceError, OSError) as error:

@@ -108,11 +108,31 @@ def test_the_job_exits_with_a_clear_error_not_a_stack_trace(tmp_path):
     assert "configuration error: job.parallelism must be at least 1" in finished.stderr
     assert "Traceback" not in finished.stderr
 
-    missing = subprocess.run([sys.executable, "-m", "flink_app", "--bus", str(tmp_path), "--reference",
+    for stream in ("customers", "addresses", "sales"):
+        (tmp_path / "bus" / stream).mkdir(parents=True)
+    missing = subprocess.run([sys.executable, "-m", "flink_app", "--bus", str(tmp_path / "bus"), "--reference",
                               str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")], cwd=ROOT,
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "table items: no .csv or .parquet file in" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+@pytest.mark.parametrize("bounded, message", [
+    (True, "the bus has no folder {bus}/addresses for the addresses stream"),
+    (False, "the bus has no folder {bus}/addresses for the addresses stream; create it (empty is fine)"),
+])
+def test_a_missing_stream_folder_is_named_at_start(tmp_path, bounded, message):
+    bus = tmp_path / "bus"
+    for stream in ("customers", "sales"):
+        (bus / stream).mkdir(parents=True)
+    finished = subprocess.run([sys.executable, "-m", "flink_app", "--bus", str(bus), "--reference", str(tmp_path),
+                               "--out", str(tmp_path / "out"), *(["--bounded"] if bounded else [])], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 2 and message.format(bus=bus) in finished.stderr
+    missing_bus = subprocess.run([sys.executable, "-m", "flink_app", "--bus", str(tmp_path / "nowhere"), "--reference",
+                                  str(tmp_path), "--out", str(tmp_path / "out")], cwd=ROOT,
+                                 capture_output=True, text=True, timeout=60)
+    assert missing_bus.returncode == 2 and f"the bus folder {tmp_path / 'nowhere'} does not exist" in missing_bus.stderr
 
 
 def kinesis_config(**kinesis):
