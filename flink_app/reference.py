@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,8 @@ def load_table(location: str, table: str, file_format: str | None = None) -> dic
     rows: dict[str, Row] = {}
     for name, data in files:
         records = _read_csv(name, data, fields) if name.endswith(".csv") else _read_parquet(name, data, fields)
-        for record in records:
-            row = tuple(_value(field, record.get(field)) for field in fields)
+        for number, record in enumerate(records, start=1):
+            row = tuple(_value(name, number, field, record.get(field)) for field in fields)
             rows[str(row[fields.index(key)])] = row
     return rows
 
@@ -87,13 +88,23 @@ def _table_files(location: str, formats: tuple[str, ...]) -> list[tuple[str, byt
 
 
 def _read_csv(name: str, data: bytes, fields: tuple[str, ...]) -> list[dict]:
-    reader = csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))
-    _check_columns(name, reader.fieldnames or [], fields)
-    return list(reader)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ReferenceError(f"{name} is not UTF-8: invalid byte at offset {error.start}") from None
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        _check_columns(name, reader.fieldnames or [], fields)
+        return list(reader)
+    except csv.Error as error:
+        raise ReferenceError(f"{name} is not valid CSV: {error}") from None
 
 
 def _read_parquet(name: str, data: bytes, fields: tuple[str, ...]) -> list[dict]:
-    table = pq.read_table(io.BytesIO(data))
+    try:
+        table = pq.read_table(io.BytesIO(data))
+    except (pa.ArrowException, OSError) as error:
+        raise ReferenceError(f"{name} is not a readable Parquet file: {error}") from None
     _check_columns(name, table.column_names, fields)
     return table.select(list(fields)).to_pylist()
 
@@ -104,11 +115,14 @@ def _check_columns(name: str, columns: list[str], fields: tuple[str, ...]) -> No
         raise ReferenceError(f"{name} lacks column(s) {', '.join(absent)}")
 
 
-def _value(name: str, value: object) -> object:
+def _value(file: str, row: int, name: str, value: object) -> object:
     if value is None or value == "":
         return None
     if name in INTEGER_FIELDS:
-        return int(value)
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ReferenceError(f"{file}, row {row}, column {name}: {value!r} is not an integer") from None
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)  # decimals (CSV text or Parquet Decimal) as their exact text

@@ -119,3 +119,40 @@ def test_refresh_applies_new_data_and_keeps_the_last_good_snapshot_on_failure(re
 
     items_csv.write_text("item_id,brand\n1,acme\n")  # a bad schema
     assert refresher.refresh() is None and refresher.failed_refreshes == 2
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("items.parquet", b"not parquet at all", "items.parquet is not a readable Parquet file"),
+    ("items.csv", None, "items.csv, row 2, column item_id: 'abc' is not an integer"),
+    ("items.csv", "latin-1", "items.csv is not UTF-8: invalid byte at offset"),
+])
+def test_unreadable_files_say_which_file_row_and_column(reference, tmp_path, name, content, message):
+    folder = tmp_path / "items"
+    folder.mkdir()
+    rows = (reference / "items" / "items.csv").read_text(encoding="utf-8").splitlines()
+    header, first, second = rows[0], rows[1], rows[2]
+    if content is None:  # the second data row's item_id is not a number
+        content = "\n".join([header, first, "abc" + second[second.index(","):]]).encode()
+    elif content == "latin-1":
+        content = "\n".join([header, first.replace(first.split(",")[1], "Caf\u00e9", 1)]).encode("latin-1")
+    (folder / name).write_bytes(content)
+    with pytest.raises(ReferenceError, match=message):
+        load_table(str(folder), "items")
+
+
+def test_an_unreadable_table_stops_the_job_at_start_with_exit_2(reference, tmp_path):
+    import subprocess
+    import sys
+
+    root = tmp_path / "ref"
+    shutil.copytree(reference, root)
+    for parquet in root.rglob("*.parquet"):
+        parquet.unlink()
+    (root / "items" / "items.csv").write_bytes("item_id\nd\u00e9j\u00e0\n".encode("latin-1"))
+    bus = tmp_path / "bus"
+    for stream in ("customers", "addresses", "sales"):
+        (bus / stream).mkdir(parents=True)
+    finished = subprocess.run([sys.executable, "-m", "flink_app", "--bus", str(bus), "--reference", str(root),
+                               "--out", str(tmp_path / "out"), "--bounded"], capture_output=True, text=True, timeout=60,
+                              cwd=Path(__file__).resolve().parent.parent)
+    assert finished.returncode == 2 and "items.csv is not UTF-8" in finished.stderr and "Traceback" not in finished.stderr
