@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from opensearch_setup.bootstrap import READ_ALIAS, WRITE_ALIAS, Parameters, bootstrap
+from opensearch_setup.bootstrap import WRITE_ALIAS, Parameters, bootstrap
 from opensearch_setup.order_map import project, write_map
 from tests.opensearch_node import admin, reset
 
