@@ -3,9 +3,10 @@ admin's client, a reset to an empty cluster between tests, and users signed in w
 
 from __future__ import annotations
 
+import json
 import secrets
 
-from opensearch_setup.bootstrap import ROLES, TEMPLATE_NAME
+from opensearch_setup.bootstrap import ROLES, TEMPLATE_NAME, WRITE_ALIAS
 from opensearch_setup.http import Auth, JsonHttp
 from opensearch_setup.local import LocalCluster
 
@@ -29,6 +30,13 @@ def reset(cluster: LocalCluster) -> None:
     for name, user in (http.get("/_plugins/_security/api/internalusers") or {}).items():
         if name != cluster.username and not user.get("reserved"):
             http.send("DELETE", f"/_plugins/_security/api/internalusers/{name}")
+
+
+def bulk_index(http: JsonHttp, documents: list[dict], index: str = WRITE_ALIAS) -> dict:
+    """The `_bulk` answer for indexing `documents` (by their line_id) into `index`, refreshed."""
+    body = "".join(json.dumps({"index": {"_index": index, "_id": d["line_id"]}}) + "\n" + json.dumps(d) + "\n"
+                   for d in documents)
+    return http.send("POST", "/_bulk?refresh=true", None, data=body, headers={"Content-Type": "application/x-ndjson"})
 
 
 def user_with_role(cluster: LocalCluster, role: str) -> JsonHttp:

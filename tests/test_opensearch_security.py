@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from opensearch_setup.bootstrap import FIRST_INDEX, READ_ALIAS, WRITE_ALIAS, Parameters, bootstrap
+from opensearch_setup.bootstrap import FIRST_INDEX, READ_ALIAS, Parameters, bootstrap
 from opensearch_setup.http import JsonHttp, OpenSearchError
-from tests.opensearch_node import admin, reset, user_with_role
+from tests.opensearch_node import admin, bulk_index, reset, user_with_role
 
 SAMPLE = json.loads((Path(__file__).resolve().parent.parent / "events" / "streams" / "order.json").read_text())
 CUSTOMERS = ("bill_customer", "ship_customer")
@@ -34,21 +34,13 @@ def documents() -> list[dict]:
     return result
 
 
-def bulk_body(docs: list[dict], index: str = WRITE_ALIAS) -> str:
-    return "".join(json.dumps({"index": {"_index": index, "_id": d["line_id"]}}) + "\n" + json.dumps(d) + "\n" for d in docs)
-
-
-def post_bulk(http: JsonHttp, body: str) -> dict:
-    return http.send("POST", "/_bulk?refresh=true", None, data=body, headers={"Content-Type": "application/x-ndjson"})
-
-
 @pytest.fixture(scope="module")
 def users(opensearch):
     """(admin, analyst, writer) once the bootstrap ran and the writer indexed the documents."""
     reset(opensearch)
     bootstrap(admin(opensearch), None, Parameters(replicas=0))
     writer = user_with_role(opensearch, "orders_writer")
-    answer = post_bulk(writer, bulk_body(documents()))
+    answer = bulk_index(writer, documents())
     assert not answer["errors"], answer
     return admin(opensearch), user_with_role(opensearch, "orders_analyst"), writer
 
@@ -117,7 +109,7 @@ def test_queries_and_highlighting_on_a_hidden_field_match_nothing(users):
 
 def test_the_analyst_cannot_write(users):
     _, analyst, _ = users
-    answer = post_bulk(analyst, bulk_body(documents()[:1]))
+    answer = bulk_index(analyst, documents()[:1])
     assert answer["errors"] and answer["items"][0]["index"]["status"] == 403
     with pytest.raises(OpenSearchError, match="HTTP 403"):
         analyst.send("DELETE", f"/{FIRST_INDEX}")
@@ -127,10 +119,10 @@ def test_the_writer_bulks_only_into_the_indices_of_the_write_alias_and_reads_not
     """The security plugin grants a role named on an alias the indices behind it: the writer may
     also write to orders-000001 by name, but not to an orders index outside the alias."""
     admin_http, _, writer = users
-    assert post_bulk(writer, bulk_body(documents()[:1], index=FIRST_INDEX))["items"][0]["index"]["status"] == 200
+    assert bulk_index(writer, documents()[:1], index=FIRST_INDEX)["items"][0]["index"]["status"] == 200
     admin_http.send("PUT", "/orders-000002")  # an orders index the write alias does not cover
     for index in ("orders-000002", "other-index"):
-        assert post_bulk(writer, bulk_body(documents()[:1], index=index))["items"][0]["index"]["status"] == 403, index
+        assert bulk_index(writer, documents()[:1], index=index)["items"][0]["index"]["status"] == 403, index
     with pytest.raises(OpenSearchError, match="HTTP 403"):
         search(writer, {})
     assert admin_http.get("/other-index") is None

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from opensearch_setup.bootstrap import WRITE_ALIAS, Parameters, bootstrap
+from opensearch_setup.bootstrap import Parameters, bootstrap
 from opensearch_setup.order_map import project, write_map
-from tests.opensearch_node import admin, reset
+from tests.opensearch_node import admin, bulk_index, reset
 
 SAMPLE = json.loads((Path(__file__).resolve().parent.parent / "events" / "streams" / "order.json").read_text())
 PLACES = {"Seattle": (47.6062, -122.3321), "Denver": (39.7392, -104.9903), "Chicago": (41.8781, -87.6298),
@@ -41,10 +41,7 @@ def drawn(opensearch, tmp_path_factory):
     reset(opensearch)
     http = admin(opensearch)
     bootstrap(http, None, Parameters(replicas=0))
-    body = "".join(json.dumps({"index": {"_index": WRITE_ALIAS, "_id": d["line_id"]}}) + "\n" + json.dumps(d) + "\n"
-                   for d in orders())
-    answer = http.send("POST", "/_bulk?refresh=true", None, data=body, headers={"Content-Type": "application/x-ndjson"})
-    assert not answer["errors"]
+    assert not bulk_index(http, orders())["errors"]
     folder = tmp_path_factory.mktemp("map")
     return write_map(http, folder), folder
 
