@@ -1,4 +1,4 @@
-"""The local bus (CONTRACT.md §5): <bus>/<stream>/part-NNNNNN.jsonl, name order = delivery order.
+"""The local bus (docs/contract.md §5): <bus>/<stream>/part-NNNNNN.jsonl, name order = delivery order.
 
 Each file is written hidden (`.part-...inprogress`) and renamed when complete, so a job watching
 the bus never reads half a file.

@@ -32,7 +32,7 @@ _REALITY_HELP = {
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m datagen",
-        description="Generate customer, address and sales events (CONTRACT.md) with the realities "
+        description="Generate customer, address and sales events (docs/contract.md) with the realities "
                     "a streaming job must survive, to the local bus or to Kinesis, plus the items "
                     "and promos reference data and a manifest of what was injected.")
     out = p.add_argument_group("output")

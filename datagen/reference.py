@@ -1,4 +1,4 @@
-"""The reference tables (CONTRACT.md §2): items and promos, as CSV (raw layer) and Parquet (clean layer)."""
+"""The reference tables (docs/contract.md §2): items and promos, as CSV (raw layer) and Parquet (clean layer)."""
 
 from __future__ import annotations
 

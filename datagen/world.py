@@ -1,4 +1,4 @@
-"""Customers and addresses as histories of versions (CONTRACT.md §1: every creation and update is an event)."""
+"""Customers and addresses as histories of versions (docs/contract.md §1: every creation and update is an event)."""
 
 from __future__ import annotations
 

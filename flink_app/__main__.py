@@ -1,4 +1,4 @@
-"""`python -m flink_app`: the job (CONTRACT.md §5). Settings come from the MSF property groups
+"""`python -m flink_app`: the job (docs/contract.md §5). Settings come from the MSF property groups
 (`--properties`, by default /etc/flink/application_properties.json where it exists); the options
 below override them for a local run."""
 
@@ -46,7 +46,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--checkpoint-interval", type=float, metavar="SECONDS", help="default 10")
     parser.add_argument("--checkpoint-dir", help="where checkpoints are kept (retained when the job stops)")
     parser.add_argument("--from-checkpoint", metavar="PATH", help="resume from this checkpoint or savepoint")
-    parser.add_argument("--geocoder-url", metavar="URL", help="the geocoding API (CONTRACT.md §6), e.g. the one "
+    parser.add_argument("--geocoder-url", metavar="URL", help="the geocoding API (docs/contract.md §6), e.g. the one "
                         "`python -m geocoder_lambda.serve` prints; without it addresses are not geocoded")
     parser.add_argument("--opensearch-url", metavar="URL", help="also index the orders into this OpenSearch "
                         "cluster (its write alias, set up by `python -m opensearch_setup`)")

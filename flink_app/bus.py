@@ -1,9 +1,10 @@
-"""The local bus as a Flink source (CONTRACT.md §5): one stream's folder of JSON-lines files.
+"""The local bus as a Flink source (docs/contract.md §5): one stream's folder of JSON-lines files.
 
-A stream's records are the `*.jsonl` files directly in its folder, read in name order (the
-producer names them so that name order is time order); hidden files (`.` or `_` first: still being
-written), other files and sub-folders are not read. The source either reads what is there and
-ends, or keeps watching the folder for new files.
+A stream's records are the lines of the `*.jsonl` files directly in its folder, read in name order
+(the producer names them so that name order is time order); hidden files (`.` or `_` first: still
+being written), other files and sub-folders are not read. A line ends at LF (CRLF too); a lone CR
+is data. Lines come as bytes (the helper's JsonLinesFormat), for validation to decode. The source
+either reads what is there and ends, or keeps watching the folder for new files.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from flink_app.java_helper import add_helper_jar, helper
 
 
 def bus_source(env: StreamExecutionEnvironment, folder: Path, watch_every: Duration | None = None) -> FileSource:
-    """The lines of `folder`'s files in name order; bounded unless `watch_every` is given."""
-    builder = FileSource.for_record_stream_format(StreamFormat.text_line_format(), str(folder))
-    builder = builder.monitor_continuously(watch_every) if watch_every else builder.process_static_file_set()
+    """The lines of `folder`'s files in name order, as bytes; bounded unless `watch_every` is given."""
     add_helper_jar(env)  # also lets the client JVM below load the helper's classes
+    builder = FileSource.for_record_stream_format(StreamFormat(helper().JsonLinesFormat()), str(folder))
+    builder = builder.monitor_continuously(watch_every) if watch_every else builder.process_static_file_set()
     name_order = helper().NameOrderSplitAssigner.provider()
     record_files = helper().JsonLinesFiles.provider(str(folder))
     return (builder.set_file_enumerator(FileEnumeratorProvider(record_files))

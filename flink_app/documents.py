@@ -1,4 +1,4 @@
-"""The order document (CONTRACT.md §3) from the job's copy of the contract: the sale's fields,
+"""The order document (docs/contract.md §3) from the job's copy of the contract: the sale's fields,
 `bill_customer` and `ship_customer` each with its `address` (its location and geocoding outcome),
 `item`, `promo` and `missing`, as one JSON object, with `line_id` and `dt` (the sale's UTC date)
 beside it.

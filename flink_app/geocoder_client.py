@@ -1,4 +1,4 @@
-"""The job's client of the geocoding API (CONTRACT.md §6), for the asyncio loop of Flink's Python
+"""The job's client of the geocoding API (docs/contract.md §6), for the asyncio loop of Flink's Python
 async operator: one aiohttp session per task, addresses coalesced into batched requests, bounded
 retries, a client-side rate limit, and no call for what is already known.
 
@@ -48,7 +48,7 @@ class GeocoderSettings:
 
 @dataclass(frozen=True)
 class Geocode:
-    """What an order document carries for an address (CONTRACT.md §3)."""
+    """What an order document carries for an address (docs/contract.md §3)."""
     lat: float | None
     lon: float | None
     status: str  # ok | not_found | failed | disabled

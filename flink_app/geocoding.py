@@ -1,5 +1,5 @@
 """The enrichment step addresses pass through before their versioned view: it adds the address's
-location and geocoding outcome (CONTRACT.md §3). With a geocoder configured it is Flink's Async I/O
+location and geocoding outcome (docs/contract.md §3). With a geocoder configured it is Flink's Async I/O
 with `GeocodeAddresses`; without one every address goes on with status `disabled` and no location
 (the Java helper's NotGeocoded)."""
 

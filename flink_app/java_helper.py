@@ -69,7 +69,7 @@ def customer_versions(customers: DataStream, addresses: DataStream, sales: DataS
 def customer_as_of(sales: DataStream, customer_key: str, versions: DataStream, customer_prefix: str,
                    address_prefix: str, ttl_ms: int, earlier_join: tuple[str, str, str] | None = None) -> DataStream:
     """Each sale with the `document` of its customer `customer_key` and of that customer's address,
-    both as of its `event_ms` (CONTRACT.md §4), as `customer_prefix_document` and
+    both as of its `event_ms` (docs/contract.md §4), as `customer_prefix_document` and
     `address_prefix_document`; `ttl_ms` > 0 forgets customers not updated for that long.
     `earlier_join` (customer key, prefixes) is a join the sales have been through: a sale whose
     customer it already found takes its documents."""

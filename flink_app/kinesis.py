@@ -21,7 +21,7 @@ from flink_app.java_helper import helper
 
 def kinesis_source(env: StreamExecutionEnvironment, stream: str, settings: KinesisSettings, validator,
                    bound_ms: int, idle_ms: int) -> DataStream:
-    """`stream`'s records as sent (text), timestamped by `validator`'s event time, watermarks
+    """`stream`'s records as sent (bytes), timestamped by `validator`'s event time, watermarks
     `bound_ms` behind each shard's newest record; a shard idle for `idle_ms` stops holding the
     others back."""
     timestamp = None if settings.initial_timestamp_ms is None else str(settings.initial_timestamp_ms)

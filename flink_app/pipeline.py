@@ -1,4 +1,4 @@
-"""The job's dataflow (DESIGN.md, "The flow"):
+"""The job's dataflow (docs/design.md, "The flow"):
 
     source (bus or Kinesis) ─► validate ─► dead letters ─► <curated>/dlq
                                    │
@@ -129,7 +129,7 @@ def build(config: JobConfig, reference: Snapshot) -> tuple[StreamExecutionEnviro
     t_env.execute_sql(dead_letter_sink_ddl(f"{config.curated_path}/dlq", config.checkpoint_interval_ms))
     statements = t_env.create_statement_set()
     statements.add_insert_sql("INSERT INTO curated_orders SELECT document, dt FROM order_documents")
-    statements.add_insert_sql("INSERT INTO dead_letters SELECT `stream`, `raw`, reason FROM bad_records")
+    statements.add_insert_sql("INSERT INTO dead_letters SELECT `stream`, `raw`, reason, raw_base64 FROM bad_records")
     if config.opensearch is not None:  # the same documents (the planner shares the plan)
         t_env.execute_sql(opensearch_sink_ddl(config.opensearch, f"{config.curated_path}/dlq/opensearch"))
         statements.add_insert_sql("INSERT INTO opensearch_orders SELECT line_id, document FROM order_documents")

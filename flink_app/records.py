@@ -1,4 +1,4 @@
-"""The job's copy of the stream contract (CONTRACT.md §1): each stream's fields in contract order
+"""The job's copy of the stream contract (docs/contract.md §1): each stream's fields in contract order
 with their kinds, the required ones, and the field holding the event time. The Java validator
 (java/flink-job/src/main/java/.../ValidateRecords.java) checks records against these lists;
 tests/test_flink_records.py holds them to events/schemas/, the machine-readable contract.
@@ -6,16 +6,16 @@ tests/test_flink_records.py holds them to events/schemas/, the machine-readable 
 
 from __future__ import annotations
 
-# Field kinds: "str", "int", "decimal", "timestamp", "date".
+# Field kinds: "str", "id" (a string of at least one character), "int", "decimal", "timestamp", "date".
 CUSTOMER_FIELDS = {
-    "customer_id": "str", "salutation": "str", "first_name": "str", "last_name": "str",
-    "birth_country": "str", "email_address": "str", "address_id": "str", "gender": "str",
+    "customer_id": "id", "salutation": "str", "first_name": "str", "last_name": "str",
+    "birth_country": "str", "email_address": "str", "address_id": "id", "gender": "str",
     "marital_status": "str", "education_status": "str", "purchase_estimate": "int",
     "credit_rating": "str", "buy_potential": "str", "vehicle_count": "int", "lower_bound": "int",
     "upper_bound": "int", "birth_date": "date", "customer_datetime": "timestamp",
 }
 ADDRESS_FIELDS = {
-    "address_id": "str", "street": "str", "city": "str", "county": "str", "state": "str", "zip": "str",
+    "address_id": "id", "street": "str", "city": "str", "county": "str", "state": "str", "zip": "str",
     "country": "str", "gmt_offset": "decimal", "location_type": "str", "address_datetime": "timestamp",
 }
 MONEY_FIELDS = [
@@ -25,7 +25,7 @@ MONEY_FIELDS = [
 ]
 SALE_FIELDS = {
     "order_id": "int", "item_id": "int", "quantity": "int", **{name: "decimal" for name in MONEY_FIELDS},
-    "bill_customer_id": "str", "ship_customer_id": "str", "warehouse_id": "str", "promo_id": "str",
+    "bill_customer_id": "id", "ship_customer_id": "id", "warehouse_id": "str", "promo_id": "str",
     "ship_delay": "str", "ship_mode": "str", "ship_carrier": "str", "sale_datetime": "timestamp",
 }
 FIELDS = {"customers": CUSTOMER_FIELDS, "addresses": ADDRESS_FIELDS, "sales": SALE_FIELDS}

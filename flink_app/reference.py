@@ -1,4 +1,4 @@
-"""The reference tables (CONTRACT.md §2), items and promos, as in-memory snapshots for the sales path.
+"""The reference tables (docs/contract.md §2), items and promos, as in-memory snapshots for the sales path.
 
 Each table lives in its own folder or s3:// prefix (by default <reference>/items/ and
 <reference>/promos/, but a lake may keep items as CSV in its raw layer and promos as Parquet in its

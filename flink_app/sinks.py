@@ -36,11 +36,13 @@ def curated_source_ddl(path: str) -> str:
 
 
 def dead_letter_sink_ddl(path: str, roll_interval_ms: int) -> str:
-    """Dead letters as JSON lines, committed on checkpoints."""
-    return f"""CREATE TABLE dead_letters (`stream` STRING, `raw` STRING, reason STRING) WITH (
+    """Dead letters as JSON lines, committed on checkpoints; `raw_base64` only when the record's
+    bytes are not UTF-8 (`raw` then shows them as U+FFFD)."""
+    return f"""CREATE TABLE dead_letters (`stream` STRING, `raw` STRING, reason STRING, raw_base64 STRING) WITH (
   'connector' = 'filesystem',
   'path' = {sql_string(path)},
   'format' = 'json',
+  'json.encode.ignore-null-fields' = 'true',
   {_rolling(roll_interval_ms)}
 )"""
 

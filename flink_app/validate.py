@@ -2,7 +2,7 @@
 the contract (flink_app/records.py): a valid record becomes a row of the stream's fields and
 `event_ms`, a bad one a dead letter with its reason. Java, not Python: every record passes here
 (Python cost a Beam round trip per record, the job's bottleneck), and Flink SQL's JSON functions
-fail the job on a wrong type or drop the record (DESIGN.md)."""
+fail the job on a wrong type or drop the record (docs/design.md)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def record_validator(stream: str):
 
 
 def validated(raw: DataStream, validator) -> tuple[DataStream, DataStream]:
-    """(the valid rows, the dead letters) of `raw`, the stream's records as text, by `validator`
+    """(the valid rows, the dead letters) of `raw`, the stream's records as bytes, by `validator`
     (`record_validator`)."""
     rows = helper().ValidateRecords.of(raw._j_data_stream, validator)
     return DataStream(rows), DataStream(rows.getSideOutput(helper().ValidateRecords.DEAD_LETTERS))

@@ -1,1 +1,1 @@
-"""The geocoding REST API (CONTRACT.md §6): a Powertools Lambda handler over a chain of providers."""
+"""The geocoding REST API (docs/contract.md §6): a Powertools Lambda handler over a chain of providers."""

@@ -1,4 +1,4 @@
-"""The body of POST /geocode (CONTRACT.md §6, events/schemas/geocode_request.schema.json), checked
+"""The body of POST /geocode (docs/contract.md §6, events/schemas/geocode_request.schema.json), checked
 field by field so that a bad body gets a 400 that says what is wrong."""
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent
 HELPER_JAR = ROOT / "java" / "flink-job" / "target" / "streaming-orders-flink.jar"
 JARFILE = "lib/pyflink-dependencies.jar"
 PYTHON_DIR = "python"
-# MSF's Python for runtime FLINK-2_2 (DESIGN.md)
+# MSF's Python for runtime FLINK-2_2 (docs/design.md)
 TARGET = ["--platform", "manylinux2014_x86_64", "--implementation", "cp", "--python-version", "3.12",
           "--only-binary=:all:"]
 

@@ -1,6 +1,6 @@
 """An HTTP server on 127.0.0.1 that answers the parts of the OpenSearch and Dashboards REST APIs the
 bootstrap uses, as their documentation describes them (no OpenSearch installs on these machines:
-DESIGN.md). It keeps what is written, answers reads the way the cluster does (index settings nested
+docs/design.md). It keeps what is written, answers reads the way the cluster does (index settings nested
 under `index` with string values, ISM policies with their sequence numbers and server-added fields,
 security resources with their flags), and records every request that changes something."""
 

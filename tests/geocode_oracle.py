@@ -18,7 +18,7 @@ def location(lat: float, lon: float) -> dict:
 
 
 def offline_geocode(address: dict) -> tuple[dict | None, dict]:
-    """(location, geocode) of CONTRACT.md §3 for an address record."""
+    """(location, geocode) of docs/contract.md §3 for an address record."""
     return _geocode(address.get("zip"), address.get("state"), address.get("city"))
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections import Counter
 from decimal import Decimal
@@ -34,7 +35,14 @@ def read_orders(out: Path) -> list[dict]:
 
 
 def read_dead_letters(out: Path) -> list[dict]:
-    return [json.loads(line) for path in committed(out / "dlq") for line in path.read_text(encoding="utf-8").splitlines()]
+    return [json.loads(line) for path in committed(out / "dlq") for line in path.read_bytes().split(b"\n") if line]
+
+
+def dead_letter_bytes(dead_letter: dict) -> bytes:
+    """The bytes of the record a dead letter holds: `raw_base64` when they were not UTF-8, else `raw`."""
+    if "raw_base64" in dead_letter:
+        return base64.b64decode(dead_letter["raw_base64"])
+    return dead_letter["raw"].encode()
 
 
 def differences(oracle: Oracle, orders: list[dict], limit: int = 10) -> list[str]:

@@ -1,4 +1,4 @@
-"""What the job must write, computed independently from CONTRACT.md §3-4: the bus files, the
+"""What the job must write, computed independently from docs/contract.md §3-4: the bus files, the
 reference CSVs and the JSON Schemas, and no code of flink_app.
 
 Delivery order decides a few results: a late sale's enrichment is best effort, and a late customer
@@ -23,7 +23,7 @@ from tests.contract import STREAMS, classify
 TIME_FIELD = {"customers": "customer_datetime", "addresses": "address_datetime", "sales": "sale_datetime"}
 KEY_FIELD = {"customers": "customer_id", "addresses": "address_id"}
 DISABLED_GEOCODE = {"status": "disabled", "precision": None, "provider": None}
-Geocoder = Callable[[dict], tuple[dict | None, dict]]  # address record -> (location, geocode) of CONTRACT.md §3
+Geocoder = Callable[[dict], tuple[dict | None, dict]]  # address record -> (location, geocode) of docs/contract.md §3
 
 
 def not_geocoded(address: dict) -> tuple[None, dict]:
@@ -41,15 +41,22 @@ class Delivered:
     """A stream's valid records in delivery order, each marked late or not, and its invalid lines."""
 
     records: list[tuple[dict, bool]] = field(default_factory=list)
-    invalid: list[str] = field(default_factory=list)
+    invalid: list[bytes] = field(default_factory=list)
+
+
+def bus_records(path: Path) -> list[bytes]:
+    """A bus file's records (docs/contract.md §5): its lines, each ended by LF, a CR right before the LF
+    dropped; a lone CR is data. The text after the last LF, if any, is the last record."""
+    *ended, last = path.read_bytes().split(b"\n")
+    return [line[:-1] if line.endswith(b"\r") else line for line in ended] + ([last] if last else [])
 
 
 def read_stream(bus: Path, stream: str, bound_ms: int) -> Delivered:
     delivered = Delivered()
     newest = None
-    for path in sorted((bus / stream).glob("*.jsonl")):  # name order is delivery order (CONTRACT.md §5)
-        for line in path.read_text().splitlines():
-            if classify(stream, line.encode()) != "valid":
+    for path in sorted((bus / stream).glob("*.jsonl")):  # name order is delivery order (docs/contract.md §5)
+        for line in bus_records(path):
+            if classify(stream, line) != "valid":
                 delivered.invalid.append(line)
                 continue
             record = json.loads(line)
@@ -112,7 +119,7 @@ class Expected:
 @dataclass
 class Oracle:
     orders: dict[str, Expected]
-    dead_letters: Counter  # (stream, raw line)
+    dead_letters: Counter  # (stream, the record's bytes)
 
 
 def expected_output(bus: Path, reference_root: Path, bound_seconds: float = 60,

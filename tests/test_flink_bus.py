@@ -1,5 +1,5 @@
-"""The bus source on Flink's MiniCluster: a stream's `*.jsonl` files in name order; hidden files,
-other files and sub-folders skipped."""
+"""The bus source on Flink's MiniCluster: a stream's `*.jsonl` files in name order, their lines as
+bytes (ended by LF, a lone CR kept); hidden files, other files and sub-folders skipped."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from pyflink.common import Duration, WatermarkStrategy
+from pyflink.common import Duration, Types, WatermarkStrategy
 from pyflink.datastream import StreamExecutionEnvironment
 
 from datagen.cli import main as datagen
 from flink_app.bus import bus_source
+from tests.order_oracle import bus_records
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +42,32 @@ def environment() -> StreamExecutionEnvironment:
 
 def test_reads_the_files_in_name_order_whatever_the_listing_order(bus):
     sales = bus / "sales"
-    expected = [line for f in sorted(sales.glob("part-*.jsonl")) if f.is_file() for line in f.read_text().splitlines()]
+    expected = [line for f in sorted(sales.glob("part-*.jsonl")) if f.is_file() for line in bus_records(f)]
     assert len(os.listdir(sales)) > 10
+    assert read(sales) == expected
+
+
+def read(folder: Path) -> list[bytes]:
     env = environment()
-    stream = env.from_source(bus_source(env, sales), WatermarkStrategy.no_watermarks(), "sales")
-    with stream.execute_and_collect() as lines:
-        assert list(lines) == expected
+    stream = env.from_source(bus_source(env, folder), WatermarkStrategy.no_watermarks(), folder.name)
+    # As hex text: collecting a byte[] takes a Py4J call per byte.
+    with stream.map(bytes.hex, output_type=Types.STRING()).execute_and_collect() as lines:
+        return [bytes.fromhex(line) for line in lines]
+
+
+def test_a_line_ends_at_lf_and_its_bytes_come_as_written(tmp_path):
+    """CRLF and LF endings; a lone CR, bytes that are not UTF-8 and empty lines are data; lines
+    longer than the reader's 64 KiB buffer, and a CRLF split across its end; a last line without LF."""
+    folder = tmp_path / "sales"
+    folder.mkdir()
+    long_line = b'{"a": "' + b"x" * 70_000 + b'"}'
+    (folder / "part-1.jsonl").write_bytes(b'{"a": 1}\r\n{"b":\r 2}\n\n{"c": "\xff\xfe"}\r\n\r\r\n'
+                                          + long_line + b"\n" + b"y" * (65_536 - 1 - 8) + b"\r\n" + b"z\r")
+    (folder / "part-2.jsonl").write_bytes(b"\r\n".join([long_line] * 3) + b"\r\n")
+    records = read(folder)
+    assert records == bus_records(folder / "part-1.jsonl") + bus_records(folder / "part-2.jsonl")
+    assert records[:6] == [b'{"a": 1}', b'{"b":\r 2}', b"", b'{"c": "\xff\xfe"}', b"\r", long_line]
+    assert records[6:] == [b"y" * (65_536 - 9), b"z\r", long_line, long_line, long_line]
 
 
 def test_watching_makes_an_unbounded_source(bus):

@@ -1,4 +1,4 @@
-"""The order documents (CONTRACT.md §3) the job writes, from bus records and reference rows chosen
+"""The order documents (docs/contract.md §3) the job writes, from bus records and reference rows chosen
 for what a document writer can get wrong (rounding, values too large, escaping, absent references,
 the date at midnight), against the documents built here from the contract."""
 

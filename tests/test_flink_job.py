@@ -12,46 +12,80 @@ from pathlib import Path
 
 import pytest
 
-from tests.job_output import committed, differences, read_dead_letters, read_orders
+from tests.job_output import committed, dead_letter_bytes, differences, read_dead_letters, read_orders
 from tests.job_runs import (SALES_TO_KILL_IN, checkpoint_number, generate, job_command, latest_checkpoint, run_job,
                             start_job, stop)
-from tests.order_oracle import Oracle, expected_output
+from tests.order_oracle import Oracle, bus_records, expected_output
+
+
+HOSTILE_ORDER_ID = 10 ** 12
+
+
+def add_hostile_records(bus: Path) -> dict[bytes, str]:
+    """Records a hostile producer sends (issue 22), in a last file of two streams: a valid sale with
+    CRs between its members and a CRLF ending, and bad ones; {a bad record: its reason}."""
+    last_sale = json.loads(bus_records(sorted((bus / "sales").glob("*.jsonl"))[-1])[-1])
+    sale = {**last_sale, "order_id": HOSTILE_ORDER_ID}
+    customer = json.loads(bus_records(sorted((bus / "customers").glob("*.jsonl"))[-1])[-1])
+    line = lambda record: json.dumps(record).encode()  # noqa: E731
+    bad_sales = {
+        line({**sale, "ship_mode": "A?R"}).replace(b"A?R", b"A\xffR"): "not UTF-8: invalid byte 0xFF",
+        line({**sale, "ship_mode": "\ud800"}): "field 'ship_mode' holds a lone surrogate \\uD800",
+        line({**sale, "net_paid": None}).replace(b"null", b"1e2000000"): "field 'net_paid' is out of range",
+        line({**sale, "ship_mode": "A\rR"}).replace(b"\\r", b"\r"): "not valid JSON",
+        line(sale).replace(b'"item_id": ', b'"order_id": 6, "item_id": '): "member 'order_id' appears twice",
+    }
+    bad_customers = {
+        line({**customer, "customer_id": ""}): "field 'customer_id' must be a non-empty string",
+        line({**customer, "birth_date": "2026-02-30"}): "field 'birth_date' is not a valid date",
+    }
+    members = ",\r ".join(f"{json.dumps(name)}: {json.dumps(value)}" for name, value in sale.items())
+    (bus / "sales" / "part-999999.jsonl").write_bytes(b"\n".join([("{" + members + "}\r").encode(), *bad_sales]) + b"\n")
+    (bus / "customers" / "part-999999.jsonl").write_bytes(b"\r\n".join(bad_customers) + b"\r\n")
+    return bad_sales | bad_customers
 
 
 @pytest.fixture(scope="module")
 def bounded_run(tmp_path_factory):
     root = generate(tmp_path_factory.mktemp("job"), customers=300, sales=8000, seed=11)
-    return root, run_job(root)
+    hostile = add_hostile_records(root / "bus")
+    return root, run_job(root), hostile
 
 
 def test_output_equals_the_oracle_field_by_field(bounded_run):
-    root, _ = bounded_run
+    root, *_ = bounded_run
     oracle = expected_output(root / "bus", root / "ref")
     orders = read_orders(root / "out")
     assert differences(oracle, orders) == []
-    assert len(orders) == len(oracle.orders) == 8000  # every sale line once: none lost, none duplicated
+    assert len(orders) == len(oracle.orders) == 8000 + 1  # every sale line once: none lost, none duplicated
+    assert [d["order_id"] for d in orders if d["order_id"] == HOSTILE_ORDER_ID] == [HOSTILE_ORDER_ID]
     gaps = Counter(m for d in orders for m in d["missing"])
     assert gaps["bill_customer"] and gaps["item"] and gaps["promo"]  # the orphans and unknown references show
 
 
 def test_every_bad_record_is_a_dead_letter_with_its_reason(bounded_run):
-    root, _ = bounded_run
+    root, *_ = bounded_run
     oracle = expected_output(root / "bus", root / "ref")
     dead = read_dead_letters(root / "out")
-    assert Counter((d["stream"], d["raw"]) for d in dead) == oracle.dead_letters
+    assert Counter((d["stream"], dead_letter_bytes(d)) for d in dead) == oracle.dead_letters
     assert {d["stream"] for d in dead} == {"customers", "addresses", "sales"}
     assert all(d["reason"] for d in dead)
+    reasons = {dead_letter_bytes(d): d["reason"] for d in dead}
+    for record, reason in bounded_run[2].items():
+        assert reason in reasons[record], (record, reasons[record])
+    not_utf8 = [d for d in dead if "raw_base64" in d]
+    assert len(not_utf8) == 1 and not_utf8[0]["raw"] == dead_letter_bytes(not_utf8[0]).decode(errors="replace")
 
 
 def test_partitions_are_the_sale_dates_and_committed(bounded_run):
-    root, _ = bounded_run
+    root, *_ = bounded_run
     partitions = {p.parent.name for p in committed(root / "out" / "orders")}
     assert len(partitions) >= 2
     assert all((root / "out" / "orders" / p / "_SUCCESS").exists() for p in partitions)
 
 
 def test_the_summary_reports_what_was_written(bounded_run):
-    root, finished = bounded_run
+    root, finished, _ = bounded_run
     orders = read_orders(root / "out")
     complete = sum(not d["missing"] for d in orders)
     dead = Counter(d["stream"] for d in read_dead_letters(root / "out"))
@@ -59,7 +93,7 @@ def test_the_summary_reports_what_was_written(bounded_run):
     summary = finished.stdout
     assert f"orders written  {len(orders):,} (complete {complete:,}, with gaps {len(orders) - complete:,})" in summary
     assert f"dead letters    {sum(dead.values()):,}" in summary
-    sale_records = sum(1 for f in (root / "bus" / "sales").glob("*.jsonl") for _ in f.open())
+    sale_records = sum(len(bus_records(f)) for f in (root / "bus" / "sales").glob("*.jsonl"))
     assert f"sales read      {sale_records:,}" in summary
     assert duplicates == 0
 
@@ -70,7 +104,7 @@ def test_killed_mid_run_and_resumed_from_the_checkpoint_gives_exactly_the_expect
     oracle = expected_output(root / "bus", root / "ref")
     assert differences(oracle, read_orders(root / "out")) == []
     dead = read_dead_letters(root / "out")
-    assert Counter((d["stream"], d["raw"]) for d in dead) == oracle.dead_letters
+    assert Counter((d["stream"], dead_letter_bytes(d)) for d in dead) == oracle.dead_letters
 
 
 def test_watching_the_bus_picks_up_files_that_arrive_later(tmp_path):
@@ -93,7 +127,7 @@ def test_watching_the_bus_picks_up_files_that_arrive_later(tmp_path):
     finally:
         stop(job)
     oracle = assert_written_as_the_oracle_says(root)
-    dead = Counter((d["stream"], d["raw"]) for d in read_dead_letters(root / "out"))
+    dead = Counter((d["stream"], dead_letter_bytes(d)) for d in read_dead_letters(root / "out"))
     assert not dead - oracle.dead_letters
 
 

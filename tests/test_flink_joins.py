@@ -1,4 +1,4 @@
-"""The as-of joins (CONTRACT.md §4) where a customer's address is found through the addresses it
+"""The as-of joins (docs/contract.md §4) where a customer's address is found through the addresses it
 has named: a customer that moves away and back, an address shared by two customers, an address
 version after the customer named it and one before; sales billed and shipped to different
 customers and to the same one. The expected address of each sale is worked out here from the

@@ -26,7 +26,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.types.Row;
 
 /**
- * The event-time as-of join of CONTRACT.md §4 for one of a sale's customers: the version of the
+ * The event-time as-of join of docs/contract.md §4 for one of a sale's customers: the version of the
  * customer with the greatest time at or before the sale's, and the version of that customer
  * version's address at or before the sale's time (a tie goes to the later delivery), or nulls when
  * there is none. The output is the sale's fields followed by the two versions' `document`s, named

@@ -6,7 +6,7 @@ import org.apache.flink.core.fs.Path;
 import java.util.function.Predicate;
 
 /**
- * Which files of a stream's folder on the local bus hold its records (CONTRACT.md §5): the
+ * Which files of a stream's folder on the local bus hold its records (docs/contract.md §5): the
  * `*.jsonl` files directly in it, not hidden (`.` or `_` first: still being written). Other files,
  * and anything in sub-folders, are not records. Each file is one split.
  */

@@ -7,7 +7,7 @@ import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.types.Row;
 
 /**
- * A key's versions, oldest first, as the as-of joins keep them (CONTRACT.md §4): a version at the
+ * A key's versions, oldest first, as the as-of joins keep them (docs/contract.md §4): a version at the
  * same time as a kept one counts as the later delivery, and those superseded before the watermark
  * are dropped, since no timely sale can need them (a late one sees at best the version current at
  * the watermark).

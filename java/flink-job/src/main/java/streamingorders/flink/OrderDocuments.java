@@ -11,7 +11,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.types.Row;
 
 /**
- * The order document of CONTRACT.md §3 for each joined sale line: a row of `line_id`, `document`
+ * The order document of docs/contract.md §3 for each joined sale line: a row of `line_id`, `document`
  * (the JSON object, UTF-8) and `dt`, the sale's UTC date (its partition in the curated files).
  *
  * <p>Its parts arrive encoded (EncodeDocument, WithReferenceData): the sale's `document`, its
@@ -140,7 +140,7 @@ public final class OrderDocuments extends RichMapFunction<Row, Row> {
         }
     }
 
-    /** CONTRACT.md §3: what could not be resolved; a customer's address only when the customer was. */
+    /** docs/contract.md §3: what could not be resolved; a customer's address only when the customer was. */
     private void writeMissing(Row row) {
         boolean first = true;
         for (Party party : parties) {

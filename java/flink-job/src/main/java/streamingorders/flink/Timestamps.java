@@ -1,5 +1,6 @@
 package streamingorders.flink;
 
+import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 
@@ -39,6 +40,11 @@ final class Timestamps {
                     sign * number(timestamp, position + 4, 2));
         }
         return local.toEpochSecond(offset) * 1000 + millis;
+    }
+
+    /** DateTimeException unless `date`, `yyyy-MM-dd`, names a day of the calendar (not February 30). */
+    static void checkDate(String date) {
+        LocalDate.of(number(date, 0, 4), number(date, 5, 2), number(date, 8, 2));
     }
 
     private static int number(String text, int start, int length) {

@@ -31,7 +31,7 @@ import org.apache.flink.types.Row;
 
 /**
  * The first delivery of each sale line (FirstDelivery: redeliveries within the dedup window are
- * dropped) with the reference rows current when it passes (CONTRACT.md §4: reference data is not
+ * dropped) with the reference rows current when it passes (docs/contract.md §4: reference data is not
  * versioned in time): the sale's fields, then `item_document` and `promo_document`, its item's and
  * its promo's parts of the order document (the fields as JSON object members, DocumentFields),
  * null where there is none. Each snapshot is encoded once, when it comes into use. One operator,

@@ -14,7 +14,7 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * (`flink-connector-aws-kinesis-streams` 6.x) is not on the Maven repository these machines reach
  * (docs/ says more). Unbounded; exactly-once through the sequence numbers in its checkpoints.
  */
-public final class KinesisShardsSource implements Source<String, ShardSplit, EnumeratorState> {
+public final class KinesisShardsSource implements Source<byte[], ShardSplit, EnumeratorState> {
     private static final long serialVersionUID = 1L;
 
     private final KinesisSettings settings;
@@ -29,7 +29,7 @@ public final class KinesisShardsSource implements Source<String, ShardSplit, Enu
     }
 
     @Override
-    public SourceReader<String, ShardSplit> createReader(SourceReaderContext context) {
+    public SourceReader<byte[], ShardSplit> createReader(SourceReaderContext context) {
         return new KinesisSourceReader(settings, context);
     }
 

@@ -20,7 +20,7 @@ import software.amazon.awssdk.services.kinesis.model.Record;
  * it too, and reports a restored one again (the enumerator takes a report twice alike).
  */
 final class KinesisSourceReader
-        extends SingleThreadMultiplexSourceReaderBase<Record, String, ShardSplit, KinesisSourceReader.ShardState> {
+        extends SingleThreadMultiplexSourceReaderBase<Record, byte[], ShardSplit, KinesisSourceReader.ShardState> {
     /** A split's state: the split and the sequence number of the last record emitted. */
     static final class ShardState {
         final ShardSplit split;

@@ -2,7 +2,7 @@ package streamingorders.flink.kinesis;
 
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import streamingorders.flink.ValidateRecords;
@@ -18,14 +18,15 @@ public final class KinesisStreams {
      * records declared late). A shard with nothing to read for `idleMillis` stops holding the
      * others back. A record that is not valid (a dead letter further on) moves no watermark.
      */
-    public static DataStream<String> read(StreamExecutionEnvironment env, KinesisSettings settings, String stream,
+    public static DataStream<byte[]> read(StreamExecutionEnvironment env, KinesisSettings settings, String stream,
                                           ValidateRecords validator, long boundMillis, long idleMillis) {
-        WatermarkStrategy<String> strategy = WatermarkStrategy.<String>forBoundedOutOfOrderness(Duration.ofMillis(boundMillis))
-                .withTimestampAssigner((line, arrival) -> validator.eventMillisOrMin(line));
+        WatermarkStrategy<byte[]> strategy = WatermarkStrategy.<byte[]>forBoundedOutOfOrderness(Duration.ofMillis(boundMillis))
+                .withTimestampAssigner((record, arrival) -> validator.eventMillisOrMin(record));
         if (idleMillis > 0) {
             strategy = strategy.withIdleness(Duration.ofMillis(idleMillis));
         }
-        return env.fromSource(new KinesisShardsSource(settings), strategy, "kinesis " + stream, Types.STRING)
+        return env.fromSource(new KinesisShardsSource(settings), strategy, "kinesis " + stream,
+                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
                 .uid("source-" + stream);
     }
 }

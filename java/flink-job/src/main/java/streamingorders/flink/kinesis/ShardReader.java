@@ -154,8 +154,8 @@ final class ShardReader implements SplitReader<Record, ShardSplit> {
         kinesis.close();
     }
 
-    /** The payload as text (the contract's records are UTF-8 JSON). */
-    static String payload(Record record) {
-        return record.data().asUtf8String();
+    /** The payload's bytes as sent: validation decodes them (and dead-letters what is not UTF-8). */
+    static byte[] payload(Record record) {
+        return record.data().asByteArray();
     }
 }
