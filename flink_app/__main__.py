@@ -16,7 +16,7 @@ from pathlib import Path
 from flink_app.config import (MSF_PROPERTIES, STREAMS, BusSettings, ConfigError, JobConfig, build_config,
                               read_property_groups)
 from flink_app.java_helper import MissingHelperJar
-from flink_app.reference import ReferenceError, load_snapshot
+from flink_app.reference import ReferenceDataError, load_snapshot
 
 # option -> (property group, key)
 OVERRIDES = {
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             check_bus_folders(config.bus)
         # The job starts with this snapshot; without one it cannot start.
         reference = load_snapshot(config.reference)
-    except (ConfigError, ReferenceError, OSError) as error:
+    except (ConfigError, ReferenceDataError, OSError) as error:
         print(f"flink_app: configuration error: {error}", file=sys.stderr)
         return 2
     from flink_app.pipeline import build  # imports PyFlink, which starts slowly: after the checks

@@ -34,7 +34,7 @@ FORMATS = ("csv", "parquet")
 Row = tuple  # the table's fields in contract order: integers as int, decimals as exact text
 
 
-class ReferenceError(Exception):
+class ReferenceDataError(Exception):
     pass
 
 
@@ -56,9 +56,9 @@ def load_table(location: str, table: str, file_format: str | None = None) -> dic
     files = _table_files(location, formats)
     place = f"{location.rstrip('/')}/"
     if not files:
-        raise ReferenceError(f"table {table}: no {' or '.join(f'.{f}' for f in formats)} file in {place}")
+        raise ReferenceDataError(f"table {table}: no {' or '.join(f'.{f}' for f in formats)} file in {place}")
     if len({name.rsplit('.', 1)[1] for name, _ in files}) > 1:  # two copies of the table, or two halves?
-        raise ReferenceError(f"table {table}: {place} holds both .csv and .parquet files; "
+        raise ReferenceDataError(f"table {table}: {place} holds both .csv and .parquet files; "
                              "set reference.format to the one to read")
     rows: dict[str, Row] = {}
     for name, data in files:
@@ -91,20 +91,20 @@ def _read_csv(name: str, data: bytes, fields: tuple[str, ...]) -> list[dict]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ReferenceError(f"{name} is not UTF-8: invalid byte at offset {error.start}") from None
+        raise ReferenceDataError(f"{name} is not UTF-8: invalid byte at offset {error.start}") from None
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         _check_columns(name, reader.fieldnames or [], fields)
         return list(reader)
     except csv.Error as error:
-        raise ReferenceError(f"{name} is not valid CSV: {error}") from None
+        raise ReferenceDataError(f"{name} is not valid CSV: {error}") from None
 
 
 def _read_parquet(name: str, data: bytes, fields: tuple[str, ...]) -> list[dict]:
     try:
         table = pq.read_table(io.BytesIO(data))
     except (pa.ArrowException, OSError) as error:
-        raise ReferenceError(f"{name} is not a readable Parquet file: {error}") from None
+        raise ReferenceDataError(f"{name} is not a readable Parquet file: {error}") from None
     _check_columns(name, table.column_names, fields)
     return table.select(list(fields)).to_pylist()
 
@@ -112,7 +112,7 @@ def _read_parquet(name: str, data: bytes, fields: tuple[str, ...]) -> list[dict]
 def _check_columns(name: str, columns: list[str], fields: tuple[str, ...]) -> None:
     absent = [f for f in fields if f not in columns]
     if absent:
-        raise ReferenceError(f"{name} lacks column(s) {', '.join(absent)}")
+        raise ReferenceDataError(f"{name} lacks column(s) {', '.join(absent)}")
 
 
 def _value(file: str, row: int, name: str, value: object) -> object:
@@ -122,7 +122,7 @@ def _value(file: str, row: int, name: str, value: object) -> object:
         try:
             return int(value)
         except (TypeError, ValueError):
-            raise ReferenceError(f"{file}, row {row}, column {name}: {value!r} is not an integer") from None
+            raise ReferenceDataError(f"{file}, row {row}, column {name}: {value!r} is not an integer") from None
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)  # decimals (CSV text or Parquet Decimal) as their exact text
@@ -147,7 +147,7 @@ class ReferenceRefresher:
     def refresh(self) -> Snapshot | None:
         try:
             items, promos = load_snapshot(self.source)
-        except (OSError, ValueError, ReferenceError, BotoCoreError, ClientError) as error:  # pyarrow: OSError/ValueError
+        except (OSError, ValueError, ReferenceDataError, BotoCoreError, ClientError) as error:  # pyarrow: OSError/ValueError
             self.failed_refreshes += 1
             log.warning("reference data refresh failed, keeping the last good snapshot: %s", error)
             return None

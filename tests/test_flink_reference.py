@@ -14,7 +14,7 @@ import pytest
 
 from datagen.cli import main as datagen
 from flink_app.config import ConfigError, build_config
-from flink_app.reference import ReferenceError, ReferenceRefresher, ReferenceSource, load_snapshot, load_table
+from flink_app.reference import ReferenceDataError, ReferenceRefresher, ReferenceSource, load_snapshot, load_table
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_each_table_in_its_own_place_each_file_by_its_extension(reference, tmp_p
     items, promos = load_snapshot(config.reference)
     assert items == load_table(str(reference / "items"), "items", "csv")
     assert promos == load_table(str(reference / "promos"), "promos", "csv")
-    with pytest.raises(ReferenceError, match=f"table promos: no .csv file in {tmp_path / 'clean'}/"):
+    with pytest.raises(ReferenceDataError, match=f"table promos: no .csv file in {tmp_path / 'clean'}/"):
         load_snapshot(ReferenceSource(str(tmp_path / "raw"), str(tmp_path / "clean"), "csv"))  # the format forced
 
 
@@ -81,14 +81,14 @@ def test_a_table_path_defaults_to_its_folder_under_the_reference_path():
 
 
 def test_missing_files_or_columns_are_clear_errors(reference, tmp_path):
-    with pytest.raises(ReferenceError, match=f"table items: no .csv or .parquet file in {tmp_path / 'items'}/"):
+    with pytest.raises(ReferenceDataError, match=f"table items: no .csv or .parquet file in {tmp_path / 'items'}/"):
         load_table(str(tmp_path / "items"), "items")
     (tmp_path / "items").mkdir()
     (tmp_path / "items" / "items.csv").write_text("item_id,brand\n1,acme\n")
-    with pytest.raises(ReferenceError, match="lacks column"):
+    with pytest.raises(ReferenceDataError, match="lacks column"):
         load_table(str(tmp_path / "items"), "items")
     shutil.copy(reference / "items" / "items.parquet", tmp_path / "items")
-    with pytest.raises(ReferenceError, match="holds both .csv and .parquet files; set reference.format"):
+    with pytest.raises(ReferenceDataError, match="holds both .csv and .parquet files; set reference.format"):
         load_table(str(tmp_path / "items"), "items")
     assert len(load_table(str(tmp_path / "items"), "items", "parquet")) == 300
 
@@ -136,7 +136,7 @@ def test_unreadable_files_say_which_file_row_and_column(reference, tmp_path, nam
     elif content == "latin-1":
         content = "\n".join([header, first.replace(first.split(",")[1], "Caf\u00e9", 1)]).encode("latin-1")
     (folder / name).write_bytes(content)
-    with pytest.raises(ReferenceError, match=message):
+    with pytest.raises(ReferenceDataError, match=message):
         load_table(str(folder), "items")
 
 
