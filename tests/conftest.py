@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from geocoder_lambda import app as geocoder_app
 from tests.job_runs import KilledRun, run_killed_and_resumed
 from tests.lambda_build import sam_build_into
 
@@ -58,3 +59,19 @@ def served_geocoder():
 def sam_build(tmp_path_factory) -> Path:
     """`sam build` of template.yaml: the build folder, one subfolder per function."""
     return sam_build_into(tmp_path_factory.mktemp("sam"))
+
+
+@pytest.fixture
+def configure(monkeypatch):
+    """Sets the function's environment and starts a fresh container (the chain is built per container)."""
+    def apply(**env: str) -> None:
+        for key in list(os.environ):
+            if key.startswith(("GEOCODER_", "GEOPY_")):
+                monkeypatch.delenv(key)
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        geocoder_app.geocoder.cache_clear()
+
+    apply()
+    yield apply
+    geocoder_app.geocoder.cache_clear()

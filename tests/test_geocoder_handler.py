@@ -6,7 +6,6 @@ import base64
 import io
 import json
 import logging
-import os
 from pathlib import Path
 from statistics import mean
 
@@ -20,22 +19,6 @@ from tests.contract import schema, validator
 
 EVENTS = Path(__file__).resolve().parent.parent / "events" / "geocoder"
 ERROR_BODY = Draft202012Validator(schema("geocode_response")["$defs"]["error"])
-
-
-@pytest.fixture
-def configure(monkeypatch):
-    """Sets the function's environment and starts a fresh container (the chain is built per container)."""
-    def apply(**env: str) -> None:
-        for key in list(os.environ):
-            if key.startswith(("GEOCODER_", "GEOPY_")):
-                monkeypatch.delenv(key)
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        app.geocoder.cache_clear()
-
-    apply()
-    yield apply
-    app.geocoder.cache_clear()
 
 
 def invoke(event: dict) -> tuple[int, dict]:

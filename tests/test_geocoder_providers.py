@@ -11,7 +11,7 @@ from geocoder_lambda.model import Address, ProviderError
 from geocoder_lambda.providers.aws_location import AwsLocationProvider
 from geocoder_lambda.providers.geopy_provider import GeopyProvider
 from tests.http_stub import HttpStub, closed_port
-from tests.test_geocoder_handler import configure, event_file, invoke, zip_centroid  # noqa: F401 (fixture)
+from tests.test_geocoder_handler import event_file, invoke, zip_centroid
 
 WHITE_HOUSE = Address(street="1600 Pennsylvania Ave NW", city="Washington", state="DC", zip="20500",
                       country="United States")
