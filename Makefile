@@ -11,6 +11,8 @@ demo: setup
 	@$(PY) scripts/demo.py
 
 test: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest
 
 bench: setup
@@ -19,6 +21,7 @@ bench: setup
 	$(PY) -m bench.job
 	$(PY) -m bench.opensearch
 	$(PY) -m bench.kinesis
+	$(PY) -m bench.validation
 
 clean:
 	rm -rf .demo .bench

@@ -1,6 +1,6 @@
 """Generator benchmark: 20k customers and 1M sale lines to the local bus (target: under 60 s).
 
-    make bench            # or: .venv/bin/python -m bench.datagen [--customers N --sales M]
+make bench            # or: .venv/bin/python -m bench.datagen [--customers N --sales M]
 """
 
 from __future__ import annotations
@@ -25,18 +25,39 @@ def main() -> None:
     args = parser.parse_args()
     shutil.rmtree(args.out, ignore_errors=True)
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "datagen", "--bus", str(args.out / "bus"),
-                    "--reference", str(args.out / "reference"), "--customers", str(args.customers),
-                    "--sales", str(args.sales), "--seed", "1", "--quiet"], cwd=ROOT, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "datagen",
+            "--bus",
+            str(args.out / "bus"),
+            "--reference",
+            str(args.out / "reference"),
+            "--customers",
+            str(args.customers),
+            "--sales",
+            str(args.sales),
+            "--seed",
+            "1",
+            "--quiet",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
     elapsed = time.monotonic() - started
     peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     manifest = json.loads((args.out / "bus" / "manifest.json").read_text())
     records = sum(s["records"] for s in manifest["streams"].values())
     size_mib = sum(f.stat().st_size for f in (args.out / "bus").rglob("*.jsonl")) / 2**20
-    print(f"datagen: {args.customers} customers, {args.sales} sale lines -> {records} records, "
-          f"{size_mib:.0f} MiB on the bus")
-    print(f"  elapsed {elapsed:.1f} s (process start included), {records / elapsed:,.0f} records/s, "
-          f"peak RSS {peak_mib:.0f} MiB; target: under 60 s")
+    print(
+        f"datagen: {args.customers} customers, {args.sales} sale lines -> {records} records, "
+        f"{size_mib:.0f} MiB on the bus"
+    )
+    print(
+        f"  elapsed {elapsed:.1f} s (process start included), {records / elapsed:,.0f} records/s, "
+        f"peak RSS {peak_mib:.0f} MiB; target: under 60 s"
+    )
 
 
 if __name__ == "__main__":

@@ -33,8 +33,17 @@ def addresses(count: int, seed: int = 1) -> list[dict]:
     for i in range(count):
         place = rng.choice(places)
         zip_code = place.zip if rng.random() > 0.02 else "00000"
-        out.append({"id": f"A{i:08d}", "street": f"{rng.randint(1, 9999)} Main St", "city": place.city,
-                    "county": place.county, "state": place.state, "zip": zip_code, "country": "United States"})
+        out.append(
+            {
+                "id": f"A{i:08d}",
+                "street": f"{rng.randint(1, 9999)} Main St",
+                "city": place.city,
+                "county": place.county,
+                "state": place.state,
+                "zip": zip_code,
+                "country": "United States",
+            }
+        )
     return out
 
 
@@ -45,8 +54,10 @@ def warm_throughput(count: int) -> tuple[float, float]:
     from geocoder_lambda.serve import LocalContext
 
     template = json.loads((ROOT / "events" / "geocoder" / "function_url_batch.json").read_text())
-    events = [dict(template, body=json.dumps({"addresses": chunk}))
-              for chunk in (addresses(count)[i:i + BATCH] for i in range(0, count, BATCH))]
+    events = [
+        dict(template, body=json.dumps({"addresses": chunk}))
+        for chunk in (addresses(count)[i : i + BATCH] for i in range(0, count, BATCH))
+    ]
     handler(events[0], LocalContext())  # the container is warm: the chain is built
     figures = []
     for _ in range(2):
@@ -72,9 +83,20 @@ def cold_start(runs: int = 5) -> tuple[float, float]:
 def built_size() -> tuple[float, float]:
     """MB of the function built by `sam build`: unzipped, and zipped as deployed."""
     with tempfile.TemporaryDirectory() as work:
-        subprocess.run([Path(sys.executable).parent / "sam", "build", "--template-file", ROOT / "template.yaml",
-                        "--build-dir", Path(work) / "build"], cwd=work, check=True, capture_output=True,
-                       env={**os.environ, "SAM_CLI_TELEMETRY": "0"})
+        subprocess.run(
+            [
+                Path(sys.executable).parent / "sam",
+                "build",
+                "--template-file",
+                ROOT / "template.yaml",
+                "--build-dir",
+                Path(work) / "build",
+            ],
+            cwd=work,
+            check=True,
+            capture_output=True,
+            env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
+        )
         function = Path(work) / "build" / "GeocoderFunction"
         files = [f for f in function.rglob("*") if f.is_file()]
         buffer = io.BytesIO()
@@ -87,11 +109,15 @@ def built_size() -> tuple[float, float]:
 def main() -> None:
     distinct, repeated = warm_throughput(20_000)
     print(f"geocoder warm throughput, offline provider, {BATCH}-address batches through the handler:")
-    print(f"  distinct addresses {distinct:,.0f}/s; the same addresses again (LRU hits) {repeated:,.0f}/s;"
-          " target >= 20,000/s")
+    print(
+        f"  distinct addresses {distinct:,.0f}/s; the same addresses again (LRU hits) {repeated:,.0f}/s;"
+        " target >= 20,000/s"
+    )
     imports, process = cold_start()
-    print(f"cold start: import and chain build {imports:.2f} s (median of 5; whole process {process:.2f} s);"
-          " target <= 1 s")
+    print(
+        f"cold start: import and chain build {imports:.2f} s (median of 5; whole process {process:.2f} s);"
+        " target <= 1 s"
+    )
     unzipped, zipped = built_size()
     print(f"sam build: {unzipped:.1f} MB unzipped, {zipped:.1f} MB zipped; target <= 20 MB unzipped")
 

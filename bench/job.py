@@ -32,8 +32,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # name -> (folder, bench.datagen's options)
-DATASETS = {"sales": (ROOT / ".bench" / "datagen", []),
-            "addresses": (ROOT / ".bench" / "addresses", ["--customers", "200000", "--sales", "1000"])}
+DATASETS = {
+    "sales": (ROOT / ".bench" / "datagen", []),
+    "addresses": (ROOT / ".bench" / "addresses", ["--customers", "200000", "--sales", "1000"]),
+}
 
 
 def tree_rss_bytes(root_pid: int) -> int:
@@ -118,9 +120,23 @@ def run_job(dataset: Path, parallelism: int, *options: str) -> JobRun:
     work = ROOT / ".bench" / "job"
     shutil.rmtree(work, ignore_errors=True)
     checkpoints = work / "checkpoints"
-    command = [sys.executable, "-m", "flink_app", "--bus", str(dataset / "bus"), "--reference",
-               str(dataset / "reference"), "--out", str(work / "out"), "--bounded",
-               "--parallelism", str(parallelism), "--checkpoint-dir", checkpoints.as_uri(), *options]
+    command = [
+        sys.executable,
+        "-m",
+        "flink_app",
+        "--bus",
+        str(dataset / "bus"),
+        "--reference",
+        str(dataset / "reference"),
+        "--out",
+        str(work / "out"),
+        "--bounded",
+        "--parallelism",
+        str(parallelism),
+        "--checkpoint-dir",
+        checkpoints.as_uri(),
+        *options,
+    ]
     job = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     sampler = Sampler(job.pid, checkpoints, work / "out" / "orders")
     sampler.start()
@@ -132,16 +148,27 @@ def run_job(dataset: Path, parallelism: int, *options: str) -> JobRun:
     sales = int(re.search(r"sales read\s+([\d,]+)", summary).group(1).replace(",", ""))
     orders = int(re.search(r"orders written\s+([\d,]+)", summary).group(1).replace(",", ""))
     sampler.join()
-    return JobRun(summary.strip(), sales, elapsed, sampler.peak_rss, sampler.peak_checkpoint, orders,
-                  sampler.middle_half_seconds())
+    return JobRun(
+        summary.strip(),
+        sales,
+        elapsed,
+        sampler.peak_rss,
+        sampler.peak_checkpoint,
+        orders,
+        sampler.middle_half_seconds(),
+    )
 
 
 class ServedGeocoder:
     """`geocoder_lambda.serve --metrics`: its URL, and the sums of the EMF metrics it prints per request."""
 
     def __init__(self):
-        self.process = subprocess.Popen([sys.executable, "-m", "geocoder_lambda.serve", "--port", "0", "--metrics"],
-                                        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "geocoder_lambda.serve", "--port", "0", "--metrics"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         self.url = json.loads(self.process.stdout.readline())["geocoder"]
         self.totals: Counter = Counter()
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -181,10 +208,12 @@ def address_versions(dataset: Path) -> tuple[int, int]:
 
 def report(label: str, run: JobRun, parallelism: int) -> None:
     print(f"--- {label}\n{run.summary}")
-    print(f"job ({label}): {run.sales:,} sales in {run.elapsed:.1f} s at parallelism {parallelism}: "
-          f"{run.sales_per_second:,.0f} sales/s; warmed up (the middle half of the orders written): "
-          f"{run.warm_pace()}; peak memory {run.peak_rss / 2**20:,.0f} MiB "
-          f"(process tree); largest checkpoint folder {run.peak_checkpoint / 2**20:,.1f} MiB")
+    print(
+        f"job ({label}): {run.sales:,} sales in {run.elapsed:.1f} s at parallelism {parallelism}: "
+        f"{run.sales_per_second:,.0f} sales/s; warmed up (the middle half of the orders written): "
+        f"{run.warm_pace()}; peak memory {run.peak_rss / 2**20:,.0f} MiB "
+        f"(process tree); largest checkpoint folder {run.peak_checkpoint / 2**20:,.1f} MiB"
+    )
 
 
 def dataset_ready(name: str) -> Path:
@@ -220,19 +249,25 @@ def compare(name: str, parallelism: int, runs: int) -> None:
         on, totals = geocoded_run(dataset, parallelism)
         ons.append(on)
         report(f"{name}, geocoding on", on, parallelism)
-        print(f"{name}: {records:,} address versions in {on.elapsed:.1f} s with geocoding on "
-              f"({records / on.elapsed:,.0f}/s), {offs[-1].elapsed:.1f} s off ({records / offs[-1].elapsed:,.0f}/s); "
-              f"{places:,} distinct geocodable versions; {totals['Requests']:,.0f} requests to the geocoder "
-              f"(target at most {places / 10:,.0f}) carrying {totals['Addresses']:,.0f} addresses")
+        print(
+            f"{name}: {records:,} address versions in {on.elapsed:.1f} s with geocoding on "
+            f"({records / on.elapsed:,.0f}/s), {offs[-1].elapsed:.1f} s off ({records / offs[-1].elapsed:,.0f}/s); "
+            f"{places:,} distinct geocodable versions; {totals['Requests']:,.0f} requests to the geocoder "
+            f"(target at most {places / 10:,.0f}) carrying {totals['Addresses']:,.0f} addresses"
+        )
     off, on = median(offs), median(ons)
     if runs > 1:
         for label, each in (("off", offs), ("on", ons)):
-            print(f"{name}: geocoding {label}, {runs} runs: median {median(each).sales_per_second:,.0f} sales/s "
-                  f"(from {min(r.sales_per_second for r in each):,.0f} to {max(r.sales_per_second for r in each):,.0f}); "
-                  f"warmed up {median(each).warm_pace()} in the median run")
-    print(f"{name}: geocoding on costs {1 - on.sales_per_second / off.sales_per_second:.1%} of the sales/s "
-          f"({off.sales_per_second:,.0f} -> {on.sales_per_second:,.0f}{', medians' if runs > 1 else ''}); "
-          f"warmed up: {off.warm_pace()} -> {on.warm_pace()}")
+            print(
+                f"{name}: geocoding {label}, {runs} runs: median {median(each).sales_per_second:,.0f} sales/s "
+                f"(from {min(r.sales_per_second for r in each):,.0f} to {max(r.sales_per_second for r in each):,.0f}); "
+                f"warmed up {median(each).warm_pace()} in the median run"
+            )
+    print(
+        f"{name}: geocoding on costs {1 - on.sales_per_second / off.sales_per_second:.1%} of the sales/s "
+        f"({off.sales_per_second:,.0f} -> {on.sales_per_second:,.0f}{', medians' if runs > 1 else ''}); "
+        f"warmed up: {off.warm_pace()} -> {on.warm_pace()}"
+    )
 
 
 def main() -> None:

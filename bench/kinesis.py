@@ -41,8 +41,9 @@ def bus_records(bus: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.kinesis", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.kinesis", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--sales", type=int, default=100_000)
     parser.add_argument("--shards", type=int, default=2)
@@ -63,13 +64,20 @@ def main(argv: list[str] | None = None) -> int:
             for stream in STREAMS:
                 kinesis.create_stream(StreamName=f"bench-{stream}", ShardCount=arguments.shards)
                 arns[stream] = kinesis.describe_stream_summary(StreamName=f"bench-{stream}")[
-                    "StreamDescriptionSummary"]["StreamARN"]
+                    "StreamDescriptionSummary"
+                ]["StreamARN"]
             started = time.monotonic()
             send(moto_url, arns, options)
             end_streams(kinesis, arns)
             print(f"sent {records:,} records to Kinesis in {time.monotonic() - started:.1f} s")
-            common = ["--reference", str(root / "ref"), "--parallelism", str(arguments.parallelism),
-                      "--checkpoint-interval", "2"]
+            common = [
+                "--reference",
+                str(root / "ref"),
+                "--parallelism",
+                str(arguments.parallelism),
+                "--checkpoint-interval",
+                "2",
+            ]
             orders = bus_run(root, common)
             bus_seconds = orders.pop()
             kinesis_seconds = kinesis_run(root, common, arns, moto_url, orders[0])
@@ -86,8 +94,12 @@ def bus_run(root: Path, common: list[str]) -> list[float]:
     """The bounded bus run: [orders committed, seconds]."""
     out = root / "out-bus"
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "flink_app", "--bus", str(root / "bus"), "--out", str(out), "--bounded",
-                    *common], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "flink_app", "--bus", str(root / "bus"), "--out", str(out), "--bounded", *common],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     return [committed_orders(out), time.monotonic() - started]
 
 
@@ -95,15 +107,37 @@ def kinesis_run(root: Path, common: list[str], arns: dict[str, str], moto_url: s
     """Seconds until the watching Kinesis run has committed `orders` orders."""
     out = root / "out-kinesis"
     properties = root / "properties.json"
-    properties.write_text(json.dumps([
-        {"PropertyGroupId": "job", "PropertyMap": {"source": "kinesis"}},
-        {"PropertyGroupId": "kinesis", "PropertyMap": {
-            "region": REGION, **{f"{stream}_stream_arn": arn for stream, arn in arns.items()}}}]))
+    properties.write_text(
+        json.dumps(
+            [
+                {"PropertyGroupId": "job", "PropertyMap": {"source": "kinesis"}},
+                {
+                    "PropertyGroupId": "kinesis",
+                    "PropertyMap": {"region": REGION, **{f"{stream}_stream_arn": arn for stream, arn in arns.items()}},
+                },
+            ]
+        )
+    )
     started = time.monotonic()
-    job = subprocess.Popen([sys.executable, "-m", "flink_app", "--properties", str(properties), "--out", str(out),
-                            "--checkpoint-dir", (root / "checkpoints").as_uri(), *common], cwd=ROOT,
-                           env={**os.environ, "AWS_ENDPOINT_URL_KINESIS": moto_url}, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, start_new_session=True)
+    job = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flink_app",
+            "--properties",
+            str(properties),
+            "--out",
+            str(out),
+            "--checkpoint-dir",
+            (root / "checkpoints").as_uri(),
+            *common,
+        ],
+        cwd=ROOT,
+        env={**os.environ, "AWS_ENDPOINT_URL_KINESIS": moto_url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         while committed_orders(out) < orders:
             if job.poll() is not None:

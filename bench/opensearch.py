@@ -44,18 +44,55 @@ def curated_documents(sales: int) -> Path:
     out = WORK / f"out-{sales}"
     if not (out / "orders").is_dir():
         data = WORK / f"data-{sales}"
-        subprocess.run([sys.executable, "-m", "datagen", "--bus", str(data / "bus"), "--reference", str(data / "ref"),
-                        "--customers", str(max(100, sales // 20)), "--sales", str(sales), "--seed", "7", "--quiet"],
-                       cwd=ROOT, check=True)
-        subprocess.run([sys.executable, "-m", "flink_app", "--bus", str(data / "bus"), "--reference", str(data / "ref"),
-                        "--out", str(out), "--bounded", "--parallelism", str(PARALLELISM)],
-                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "datagen",
+                "--bus",
+                str(data / "bus"),
+                "--reference",
+                str(data / "ref"),
+                "--customers",
+                str(max(100, sales // 20)),
+                "--sales",
+                str(sales),
+                "--seed",
+                "7",
+                "--quiet",
+            ],
+            cwd=ROOT,
+            check=True,
+        )
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "flink_app",
+                "--bus",
+                str(data / "bus"),
+                "--reference",
+                str(data / "ref"),
+                "--out",
+                str(out),
+                "--bounded",
+                "--parallelism",
+                str(PARALLELISM),
+            ],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return out / "orders"
 
 
 def committed_lines(orders: Path) -> list[bytes]:
-    return [line for path in sorted(orders.rglob("part-*")) if not path.name.startswith(".")
-            for line in path.read_bytes().splitlines()]
+    return [
+        line
+        for path in sorted(orders.rglob("part-*"))
+        if not path.name.startswith(".")
+        for line in path.read_bytes().splitlines()
+    ]
 
 
 class IndexingWindow:
@@ -102,7 +139,7 @@ def empty_first_index(http: JsonHttp) -> None:
 def line_id(line: bytes) -> str:
     """The order document's first field, cut out by position as the sink-alone job does."""
     start = len(b'{"line_id":"')
-    return line[start:line.index(b'"', start)].decode()
+    return line[start : line.index(b'"', start)].decode()
 
 
 def plain_load(cluster: LocalCluster, lines: list[bytes], threads: int) -> float:
@@ -113,8 +150,9 @@ def plain_load(cluster: LocalCluster, lines: list[bytes], threads: int) -> float
     client = OpenSearch(cluster.url, http_auth=(cluster.username, cluster.password), timeout=120)
     actions = ({"_index": WRITE_ALIAS, "_id": line_id(line), "_source": line.decode()} for line in lines)
     window = IndexingWindow(admin(cluster), len(lines))
-    failed = sum(not ok for ok, _ in parallel_bulk(client, actions, thread_count=threads,
-                                                   chunk_size=BATCH, raise_on_error=False))
+    failed = sum(
+        not ok for ok, _ in parallel_bulk(client, actions, thread_count=threads, chunk_size=BATCH, raise_on_error=False)
+    )
     if failed:
         raise RuntimeError(f"parallel_bulk: {failed} documents refused")
     return window.seconds()
@@ -123,13 +161,30 @@ def plain_load(cluster: LocalCluster, lines: list[bytes], threads: int) -> float
 def sink_load(cluster: LocalCluster, orders: Path, expected: int, in_flight: int) -> tuple[float, float]:
     """(seconds by the node's count, seconds of the whole job) of the sink writing the documents."""
     properties = WORK / "properties.json"
-    properties.write_text(json.dumps([{"PropertyGroupId": "opensearch", "PropertyMap": {
-        "url": cluster.url, "auth": "basic", "username": cluster.username, "password": cluster.password,
-        "bulk_max_documents": str(BATCH), "max_in_flight_requests": str(in_flight)}}]))
+    properties.write_text(
+        json.dumps(
+            [
+                {
+                    "PropertyGroupId": "opensearch",
+                    "PropertyMap": {
+                        "url": cluster.url,
+                        "auth": "basic",
+                        "username": cluster.username,
+                        "password": cluster.password,
+                        "bulk_max_documents": str(BATCH),
+                        "max_in_flight_requests": str(in_flight),
+                    },
+                }
+            ]
+        )
+    )
     window = IndexingWindow(admin(cluster), expected)
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "bench.opensearch_sink_alone", str(orders), str(properties),
-                    str(PARALLELISM)], cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "bench.opensearch_sink_alone", str(orders), str(properties), str(PARALLELISM)],
+        cwd=ROOT,
+        check=True,
+    )
     return window.seconds(), time.monotonic() - started
 
 
@@ -137,11 +192,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sales", type=int, default=100_000, help="sale lines generated (default 100000)")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--in-flight", type=int, default=4,
-                        help="the sink's requests in flight per subtask (default 4, its default); parallel_bulk "
-                             "gets as many threads as the sink has requests in flight in all")
-    parser.add_argument("--shared-cores", dest="pin", action="store_false",
-                        help="do not pin the node and the loaders to a core each: they then compete for the cores")
+    parser.add_argument(
+        "--in-flight",
+        type=int,
+        default=4,
+        help="the sink's requests in flight per subtask (default 4, its default); parallel_bulk "
+        "gets as many threads as the sink has requests in flight in all",
+    )
+    parser.add_argument(
+        "--shared-cores",
+        dest="pin",
+        action="store_false",
+        help="do not pin the node and the loaders to a core each: they then compete for the cores",
+    )
     args = parser.parse_args()
     orders = curated_documents(args.sales)
     lines = committed_lines(orders)
@@ -153,8 +216,11 @@ def main() -> None:
     with running(heap="2g") as cluster:
         if args.pin:
             node = int(subprocess.check_output(["pgrep", "-f", "-n", "streamingorders.opensearch.LocalOpenSearch"]))
-            subprocess.run(["taskset", "--all-tasks", "--cpu-list", "--pid", str(NODE_CPU), str(node)], check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(
+                ["taskset", "--all-tasks", "--cpu-list", "--pid", str(NODE_CPU), str(node)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
         http = admin(cluster)
         bootstrap(http, None, Parameters(replicas=0))
         empty_first_index(http)
@@ -167,13 +233,17 @@ def main() -> None:
             window, whole = sink_load(cluster, orders, len(lines), args.in_flight)
             check_indexed(http, len(lines))
             sink.append(len(lines) / window)
-            print(f"round {round_number}: parallel_bulk {plain[-1]:,.0f} documents/s, the job's sink "
-                  f"{sink[-1]:,.0f} documents/s (its whole run {whole:.1f} s: {len(lines) / whole:,.0f}/s)")
+            print(
+                f"round {round_number}: parallel_bulk {plain[-1]:,.0f} documents/s, the job's sink "
+                f"{sink[-1]:,.0f} documents/s (its whole run {whole:.1f} s: {len(lines) / whole:,.0f}/s)"
+            )
     ratio = statistics.median(sink) / statistics.median(plain)
-    print(f"medians: parallel_bulk {statistics.median(plain):,.0f} documents/s, sink {statistics.median(sink):,.0f} "
-          f"documents/s: ratio {ratio:.2f} (target at least 0.90) at parallelism {PARALLELISM}, "
-          f"{args.in_flight} requests in flight per subtask, batches of {BATCH}, "
-          + ("the node and the loaders on a core each" if args.pin else "node and loaders sharing the cores"))
+    print(
+        f"medians: parallel_bulk {statistics.median(plain):,.0f} documents/s, sink {statistics.median(sink):,.0f} "
+        f"documents/s: ratio {ratio:.2f} (target at least 0.90) at parallelism {PARALLELISM}, "
+        f"{args.in_flight} requests in flight per subtask, batches of {BATCH}, "
+        + ("the node and the loaders on a core each" if args.pin else "node and loaders sharing the cores")
+    )
 
 
 if __name__ == "__main__":

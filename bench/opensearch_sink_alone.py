@@ -34,8 +34,9 @@ def main(orders: str, properties: str, parallelism: str) -> None:
     t_env.execute_sql(curated_source_ddl(orders))
     with tempfile.TemporaryDirectory() as dead_letters:
         t_env.execute_sql(opensearch_sink_ddl(settings, dead_letters))
-        t_env.execute_sql(f"INSERT INTO opensearch_orders SELECT {LINE_ID}, CAST(document AS BYTES) "
-                          "FROM curated_orders").wait()
+        t_env.execute_sql(
+            f"INSERT INTO opensearch_orders SELECT {LINE_ID}, CAST(document AS BYTES) FROM curated_orders"
+        ).wait()
 
 
 if __name__ == "__main__":

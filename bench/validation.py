@@ -41,32 +41,45 @@ print(json.dumps({s: {"names": list(f), "kinds": list(f.values()), "required": l
 
 def checkout_of(rev: str) -> Path:
     """A worktree of `rev` with its job jar built."""
-    commit = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, check=True, capture_output=True,
-                            text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", rev], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
     tree = ROOT / "build" / "bench-validation" / commit
     if not tree.exists():
         subprocess.run(["git", "worktree", "add", "--detach", str(tree), commit], cwd=ROOT, check=True)
     if not (tree / JAR).exists():
         print(f"building the job jar of {commit} ...", file=sys.stderr)
-        subprocess.run([str(ROOT / "java" / "mvnw"), "--quiet", "--file", str(tree / "java" / "pom.xml"),
-                        "package", "-DskipTests"], check=True)
+        subprocess.run(
+            [
+                str(ROOT / "java" / "mvnw"),
+                "--quiet",
+                "--file",
+                str(tree / "java" / "pom.xml"),
+                "package",
+                "-DskipTests",
+            ],
+            check=True,
+        )
     return tree
 
 
 def validator_arguments(checkout: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", VALIDATOR_ARGUMENTS], cwd=checkout, check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", VALIDATOR_ARGUMENTS], cwd=checkout, check=True, capture_output=True, text=True
+    )
     return json.loads(done.stdout)
 
 
 def flink_classpath() -> str:
     import pyflink
+
     return str(Path(pyflink.__file__).parent / "lib" / "*")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.validation", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.validation", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--before", default="99e1098", help="the earlier commit (default: before issue 22's fixes)")
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--sales", type=int, default=300_000)
@@ -75,8 +88,24 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as scratch:
         data = Path(scratch)
-        assert datagen(["--bus", str(data / "bus"), "--reference", str(data / "ref"), "--customers",
-                        str(args.customers), "--sales", str(args.sales), "--seed", "7", "--quiet"]) == 0
+        assert (
+            datagen(
+                [
+                    "--bus",
+                    str(data / "bus"),
+                    "--reference",
+                    str(data / "ref"),
+                    "--customers",
+                    str(args.customers),
+                    "--sales",
+                    str(args.sales),
+                    "--seed",
+                    "7",
+                    "--quiet",
+                ]
+            )
+            == 0
+        )
         records = {}
         for stream in STREAMS:
             lines = data / f"{stream}.jsonl"
@@ -85,12 +114,18 @@ def main(argv: list[str] | None = None) -> int:
                     out.write(part.read_bytes())
             records[stream] = str(lines)
         before = checkout_of(args.before)
-        builds = [{"label": f"before ({args.before})", "jar": str(before / JAR), "validators": validator_arguments(before)},
-                  {"label": "now", "jar": str(ROOT / JAR), "validators": validator_arguments(ROOT)}]
+        builds = [
+            {"label": f"before ({args.before})", "jar": str(before / JAR), "validators": validator_arguments(before)},
+            {"label": "now", "jar": str(ROOT / JAR), "validators": validator_arguments(ROOT)},
+        ]
         spec = data / "spec.json"
         spec.write_text(json.dumps({"records": records, "builds": builds, "warmup": 2, "rounds": args.rounds}))
-        done = subprocess.run(["java", "-cp", flink_classpath(), str(ROOT / "bench" / "ValidationBench.java"),
-                               str(spec)], check=True, capture_output=True, text=True)
+        done = subprocess.run(
+            ["java", "-cp", flink_classpath(), str(ROOT / "bench" / "ValidationBench.java"), str(spec)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
 
     rounds = [json.loads(line) for line in done.stdout.splitlines()]
     medians = {}
@@ -98,8 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         mine = [r for r in rounds if r["label"] == build["label"]]
         rates = [r["records"] / r["seconds"] for r in mine]
         medians[build["label"]] = statistics.median(rates)
-        print(f"{build['label']:<22} {statistics.median(rates):>12,.0f} records/s (median of {len(rates)}; "
-              f"{mine[0]['records']:,} records, {mine[0]['dead']:,} dead letters)")
+        print(
+            f"{build['label']:<22} {statistics.median(rates):>12,.0f} records/s (median of {len(rates)}; "
+            f"{mine[0]['records']:,} records, {mine[0]['dead']:,} dead letters)"
+        )
     before_rate, now_rate = medians.values()
     print(f"{'ratio now / before':<22} {now_rate / before_rate:>12.2f}")
     return 0

@@ -28,10 +28,19 @@ def handle(event: dict, action: Action) -> None:
 
 
 def respond(event: dict, physical_id: str, status: str, reason: str, data: dict) -> None:
-    body = json.dumps({"Status": status, "Reason": reason or "see the function's log", "PhysicalResourceId": physical_id,
-                       "StackId": event["StackId"], "RequestId": event["RequestId"],
-                       "LogicalResourceId": event["LogicalResourceId"], "Data": data}).encode()
-    request = urllib.request.Request(event["ResponseURL"], data=body, method="PUT",
-                                     headers={"Content-Type": "", "Content-Length": str(len(body))})
+    body = json.dumps(
+        {
+            "Status": status,
+            "Reason": reason or "see the function's log",
+            "PhysicalResourceId": physical_id,
+            "StackId": event["StackId"],
+            "RequestId": event["RequestId"],
+            "LogicalResourceId": event["LogicalResourceId"],
+            "Data": data,
+        }
+    ).encode()
+    request = urllib.request.Request(
+        event["ResponseURL"], data=body, method="PUT", headers={"Content-Type": "", "Content-Length": str(len(body))}
+    )
     with urllib.request.urlopen(request, timeout=30):
         pass

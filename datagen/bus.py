@@ -41,7 +41,8 @@ class _RollingFile:
         self._in_file += 1
         self.records += 1
         if self._in_file >= self.records_per_file or (
-                self.roll_seconds is not None and time.monotonic() - self._opened >= self.roll_seconds):
+            self.roll_seconds is not None and time.monotonic() - self._opened >= self.roll_seconds
+        ):
             self.roll()
 
     def roll(self) -> None:
@@ -57,8 +58,7 @@ class _RollingFile:
 
 
 class BusWriter:
-    def __init__(self, bus: Path, records_per_file: int, roll_seconds: float | None = None,
-                 overwrite: bool = False):
+    def __init__(self, bus: Path, records_per_file: int, roll_seconds: float | None = None, overwrite: bool = False):
         self.streams: dict[str, _RollingFile] = {}
         for stream in STREAMS:
             folder = bus / stream

@@ -33,23 +33,38 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m datagen",
         description="Generate customer, address and sales events (docs/contract.md) with the realities "
-                    "a streaming job must survive, to the local bus or to Kinesis, plus the items "
-                    "and promos reference data and a manifest of what was injected.")
+        "a streaming job must survive, to the local bus or to Kinesis, plus the items "
+        "and promos reference data and a manifest of what was injected.",
+    )
     out = p.add_argument_group("output")
     out.add_argument("--bus", type=Path, help="local bus directory: <bus>/<stream>/part-NNNNNN.jsonl")
-    out.add_argument("--reference", type=Path, required=True,
-                     help="directory for the reference data: <reference>/items|promos/*.csv|*.parquet")
-    out.add_argument("--reference-formats", default="csv",
-                     help="comma-separated: csv (raw layer), parquet (clean layer) (default: csv; with both, "
-                          "the job needs reference.format to choose)")
-    out.add_argument("--manifest", type=Path,
-                     help="where to write the manifest JSON (default: <bus>/manifest.json; none for Kinesis)")
+    out.add_argument(
+        "--reference",
+        type=Path,
+        required=True,
+        help="directory for the reference data: <reference>/items|promos/*.csv|*.parquet",
+    )
+    out.add_argument(
+        "--reference-formats",
+        default="csv",
+        help="comma-separated: csv (raw layer), parquet (clean layer) (default: csv; with both, "
+        "the job needs reference.format to choose)",
+    )
+    out.add_argument(
+        "--manifest",
+        type=Path,
+        help="where to write the manifest JSON (default: <bus>/manifest.json; none for Kinesis)",
+    )
     out.add_argument("--records-per-file", type=int, default=100_000, help="bus file size (default 100000)")
     out.add_argument("--overwrite", action="store_true", help="empty the bus's stream folders first")
     out.add_argument("--kinesis", action="store_true", help="send to Kinesis instead of the bus")
     for stream in STREAMS:
-        out.add_argument(f"--{stream}-stream", default=stream, metavar="NAME",
-                         help=f"Kinesis stream for {stream} (default: {stream})")
+        out.add_argument(
+            f"--{stream}-stream",
+            default=stream,
+            metavar="NAME",
+            help=f"Kinesis stream for {stream} (default: {stream})",
+        )
     out.add_argument("--region", help="AWS region (default: from the AWS configuration)")
     out.add_argument("--rate", type=float, help="replay at this many events/s (default: as fast as possible)")
     out.add_argument("--quiet", action="store_true", help="no progress bar or summary")
@@ -62,17 +77,29 @@ def parser() -> argparse.ArgumentParser:
     size.add_argument("--seed", type=int, default=1, help="the same seed gives the same data (default 1)")
     size.add_argument("--start", default="2026-11-01T00:00:00Z", help="start of the period (ISO-8601)")
     size.add_argument("--days", type=float, default=7.0, help="length of the period in days (default 7)")
-    size.add_argument("--out-of-orderness", type=float, default=60.0, metavar="SECONDS",
-                      help="the bound within which disorder is injected; later is late (default 60)")
+    size.add_argument(
+        "--out-of-orderness",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="the bound within which disorder is injected; later is late (default 60)",
+    )
 
     rates = p.add_argument_group("realities (probabilities; defaults in brackets)")
     defaults = Realities()
     for name, text in _REALITY_HELP.items():
-        rates.add_argument(f"--{name.replace('_', '-')}-rate", dest=name, type=float,
-                           default=getattr(defaults, name), help=f"{text} [{getattr(defaults, name)}]")
-    rates.add_argument("--clean", action="store_true",
-                       help="switch off every fault (disorder, late, duplicates, orphans, bad, unknowns); "
-                            "updates and moves stay")
+        rates.add_argument(
+            f"--{name.replace('_', '-')}-rate",
+            dest=name,
+            type=float,
+            default=getattr(defaults, name),
+            help=f"{text} [{getattr(defaults, name)}]",
+        )
+    rates.add_argument(
+        "--clean",
+        action="store_true",
+        help="switch off every fault (disorder, late, duplicates, orphans, bad, unknowns); updates and moves stay",
+    )
     return p
 
 
@@ -84,9 +111,17 @@ def config_from(args: argparse.Namespace) -> GeneratorConfig:
         start = parse(args.start)
     except ValueError:
         raise ValueError(f"--start {args.start!r} is not an ISO-8601 timestamp") from None
-    return GeneratorConfig(customers=args.customers, sales=args.sales, seed=args.seed, items=args.items,
-                           promos=args.promos, start=start, days=args.days,
-                           out_of_orderness_seconds=args.out_of_orderness, realities=realities)
+    return GeneratorConfig(
+        customers=args.customers,
+        sales=args.sales,
+        seed=args.seed,
+        items=args.items,
+        promos=args.promos,
+        start=start,
+        days=args.days,
+        out_of_orderness_seconds=args.out_of_orderness,
+        realities=realities,
+    )
 
 
 def pump(generation: Generation, write, rate: float | None, quiet: bool) -> Counter:
@@ -96,6 +131,7 @@ def pump(generation: Generation, write, rate: float | None, quiet: bool) -> Coun
     progress = None
     if not quiet and sys.stderr.isatty():
         from tqdm import tqdm
+
         progress = tqdm(total=generation.expected_records, unit=" events", unit_scale=True, file=sys.stderr)
     for count, delivery in enumerate(generation.deliveries, 1):
         write(delivery)
@@ -134,8 +170,9 @@ def main(argv: list[str] | None = None) -> int:
             writer.close()
             manifest_path = args.manifest
         else:
-            bus = BusWriter(args.bus, args.records_per_file, roll_seconds=2.0 if args.rate else None,
-                            overwrite=args.overwrite)
+            bus = BusWriter(
+                args.bus, args.records_per_file, roll_seconds=2.0 if args.rate else None, overwrite=args.overwrite
+            )
             delivered = pump(generation, bus.write, args.rate, args.quiet)
             files = {stream: stats["files"] for stream, stats in bus.close().items()}
             manifest_path = args.manifest or args.bus / "manifest.json"
@@ -150,9 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quiet:
         total = sum(delivered.values())
         target = "Kinesis" if args.kinesis else str(args.bus)
-        print(f"datagen: {total} records to {target} in {elapsed:.1f} s ({total / max(elapsed, 1e-9):,.0f}/s): "
-              + ", ".join(f"{s} {delivered[s]}" for s in STREAMS)
-              + (f"; manifest {manifest_path}" if manifest_path else ""), file=sys.stderr)
+        print(
+            f"datagen: {total} records to {target} in {elapsed:.1f} s ({total / max(elapsed, 1e-9):,.0f}/s): "
+            + ", ".join(f"{s} {delivered[s]}" for s in STREAMS)
+            + (f"; manifest {manifest_path}" if manifest_path else ""),
+            file=sys.stderr,
+        )
     return 0
 
 

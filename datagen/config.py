@@ -24,8 +24,16 @@ class Realities:
 
     def clean(self) -> Realities:
         """Business changes kept (updates, moves), every fault and gap switched off."""
-        return dataclasses.replace(self, out_of_order=0.0, late=0.0, duplicates=0.0, orphans=0.0,
-                                   bad=0.0, unknown_addresses=0.0, unknown_references=0.0)
+        return dataclasses.replace(
+            self,
+            out_of_order=0.0,
+            late=0.0,
+            duplicates=0.0,
+            orphans=0.0,
+            bad=0.0,
+            unknown_addresses=0.0,
+            unknown_references=0.0,
+        )
 
     def check(self) -> None:
         for name, value in dataclasses.asdict(self).items():

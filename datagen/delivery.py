@@ -27,8 +27,12 @@ REQUIRED = {
 WRONG_TYPES = {
     "customers": [("customer_datetime", 1_762_000_000), ("purchase_estimate", "lots"), ("address_id", 42)],
     "addresses": [("address_datetime", 1_762_000_000), ("zip", 10001), ("gmt_offset", "minus five")],
-    "sales": [("order_id", "A-17"), ("quantity", "three"), ("sales_price", {"amount": 1}),
-              ("sale_datetime", 1_762_000_000)],
+    "sales": [
+        ("order_id", "A-17"),
+        ("quantity", "three"),
+        ("sales_price", {"amount": 1}),
+        ("sale_datetime", 1_762_000_000),
+    ],
 }
 # Within the bound, with a margin so that a held-back record is never late by a millisecond.
 IN_BOUND_SHARE = 0.9
@@ -41,8 +45,9 @@ class Delivery(NamedTuple):
     payload: bytes  # one JSON line, without the newline
 
 
-def deliver(stream: str, events: Iterable[tuple[int, str, dict]], cfg: GeneratorConfig,
-            rng: random.Random, counts: Counter) -> Iterator[Delivery]:
+def deliver(
+    stream: str, events: Iterable[tuple[int, str, dict]], cfg: GeneratorConfig, rng: random.Random, counts: Counter
+) -> Iterator[Delivery]:
     """The stream's records in delivery order; `events` must come in event-time order."""
     realities = cfg.realities
     bound = cfg.bound_ms

@@ -19,9 +19,18 @@ from datagen.delivery import BAD_KINDS, Delivery, deliver
 from datagen.sales import sale_events
 from datagen.world import World, build_world
 
-REALITY_COUNTS = ["customer_updates", "moves", "address_updates", "orphan_orders", "orphan_sale_lines",
-                  "unknown_zip_known_city", "unknown_place", "unknown_items", "unknown_promos",
-                  "sale_lines_without_promo"]
+REALITY_COUNTS = [
+    "customer_updates",
+    "moves",
+    "address_updates",
+    "orphan_orders",
+    "orphan_sale_lines",
+    "unknown_zip_known_city",
+    "unknown_place",
+    "unknown_items",
+    "unknown_promos",
+    "sale_lines_without_promo",
+]
 
 
 @dataclass
@@ -56,9 +65,15 @@ class Generation:
         realities = dataclasses.asdict(cfg.realities)
         return {
             "generator": {
-                "seed": cfg.seed, "customers": cfg.customers, "sales": cfg.sales, "items": cfg.items,
-                "promos": cfg.promos, "start": iso(cfg.start_ms), "end": iso(cfg.end_ms),
-                "out_of_orderness_seconds": cfg.out_of_orderness_seconds, "rates": realities,
+                "seed": cfg.seed,
+                "customers": cfg.customers,
+                "sales": cfg.sales,
+                "items": cfg.items,
+                "promos": cfg.promos,
+                "start": iso(cfg.start_ms),
+                "end": iso(cfg.end_ms),
+                "out_of_orderness_seconds": cfg.out_of_orderness_seconds,
+                "rates": realities,
             },
             "streams": streams,
             "entities": {
@@ -70,8 +85,7 @@ class Generation:
                 "sale_lines": cfg.sales,
             },
             "realities": {name: counts[name] for name in REALITY_COUNTS},
-            "reference": {"items": cfg.items, "promos": cfg.promos,
-                          "files": sorted(str(p) for p in reference_files)},
+            "reference": {"items": cfg.items, "promos": cfg.promos, "files": sorted(str(p) for p in reference_files)},
         }
 
 
@@ -99,5 +113,6 @@ def write_reference(cfg: GeneratorConfig, root: Path, formats: list[str]) -> lis
     first_day = cfg.start.astimezone(dt.timezone.utc).date()
     last_day = (cfg.start + dt.timedelta(days=cfg.days)).astimezone(dt.timezone.utc).date()
     promos = reference.make_promos(rng, cfg.promos, first_day, last_day)
-    return (reference.write_table(root, "items", reference.make_items(rng, cfg.items), formats)
-            + reference.write_table(root, "promos", promos, formats))
+    return reference.write_table(root, "items", reference.make_items(rng, cfg.items), formats) + reference.write_table(
+        root, "promos", promos, formats
+    )

@@ -27,9 +27,16 @@ class KinesisWriter:
     with any Kinesis producer.
     """
 
-    def __init__(self, client: Any, stream_names: dict[str, str], max_attempts: int = 10,
-                 base_delay: float = 0.05, max_delay: float = 5.0,
-                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
+    def __init__(
+        self,
+        client: Any,
+        stream_names: dict[str, str],
+        max_attempts: int = 10,
+        base_delay: float = 0.05,
+        max_delay: float = 5.0,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ):
         self.client = client
         self.stream_names = stream_names
         self.max_attempts = max_attempts
@@ -45,8 +52,10 @@ class KinesisWriter:
         if size > MAX_BYTES_PER_RECORD:
             raise KinesisError(f"a {delivery.stream} record of {size} bytes exceeds Kinesis's 1 MiB limit")
         stream = delivery.stream
-        if (len(self.buffers[stream]) >= MAX_RECORDS_PER_REQUEST
-                or self.buffered_bytes[stream] + size > MAX_BYTES_PER_REQUEST):
+        if (
+            len(self.buffers[stream]) >= MAX_RECORDS_PER_REQUEST
+            or self.buffered_bytes[stream] + size > MAX_BYTES_PER_REQUEST
+        ):
             self.flush(stream)
         self.buffers[stream].append({"Data": delivery.payload, "PartitionKey": delivery.partition_key})
         self.buffered_bytes[stream] += size
@@ -68,8 +77,10 @@ class KinesisWriter:
             batch = failed
         if batch:
             errors = {r.get("ErrorCode") for r in results if "ErrorCode" in r}
-            raise KinesisError(f"{len(batch)} {stream} records still failed after {self.max_attempts} "
-                               f"attempts ({', '.join(sorted(errors))}); stopping rather than losing them")
+            raise KinesisError(
+                f"{len(batch)} {stream} records still failed after {self.max_attempts} "
+                f"attempts ({', '.join(sorted(errors))}); stopping rather than losing them"
+            )
 
     def close(self) -> dict[str, int]:
         for stream in self.buffers:

@@ -5,25 +5,139 @@ from __future__ import annotations
 import random
 
 FIRST_NAMES = {
-    "M": ["James", "John", "Robert", "Michael", "William", "David", "Richard", "Joseph", "Thomas",
-          "Charles", "Daniel", "Matthew", "Anthony", "Mark", "Steven", "Paul", "Andrew", "Joshua",
-          "Kevin", "Brian", "George", "Luis", "Carlos", "Wei", "Hiroshi", "Omar", "Raj", "Ivan"],
-    "F": ["Mary", "Patricia", "Jennifer", "Linda", "Elizabeth", "Barbara", "Susan", "Jessica",
-          "Sarah", "Karen", "Nancy", "Lisa", "Betty", "Sandra", "Ashley", "Emily", "Donna",
-          "Michelle", "Carol", "Amanda", "Maria", "Sofia", "Mei", "Yuki", "Aisha", "Priya", "Olga"],
+    "M": [
+        "James",
+        "John",
+        "Robert",
+        "Michael",
+        "William",
+        "David",
+        "Richard",
+        "Joseph",
+        "Thomas",
+        "Charles",
+        "Daniel",
+        "Matthew",
+        "Anthony",
+        "Mark",
+        "Steven",
+        "Paul",
+        "Andrew",
+        "Joshua",
+        "Kevin",
+        "Brian",
+        "George",
+        "Luis",
+        "Carlos",
+        "Wei",
+        "Hiroshi",
+        "Omar",
+        "Raj",
+        "Ivan",
+    ],
+    "F": [
+        "Mary",
+        "Patricia",
+        "Jennifer",
+        "Linda",
+        "Elizabeth",
+        "Barbara",
+        "Susan",
+        "Jessica",
+        "Sarah",
+        "Karen",
+        "Nancy",
+        "Lisa",
+        "Betty",
+        "Sandra",
+        "Ashley",
+        "Emily",
+        "Donna",
+        "Michelle",
+        "Carol",
+        "Amanda",
+        "Maria",
+        "Sofia",
+        "Mei",
+        "Yuki",
+        "Aisha",
+        "Priya",
+        "Olga",
+    ],
 }
 LAST_NAMES = [
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
-    "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor",
-    "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez",
-    "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright",
-    "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall",
-    "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Chen", "Kim", "Patel", "O'Brien",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+    "Chen",
+    "Kim",
+    "Patel",
+    "O'Brien",
 ]
 SALUTATIONS = {"M": ["Mr.", "Dr.", "Sir"], "F": ["Mrs.", "Ms.", "Miss", "Dr."]}
 BIRTH_COUNTRIES = ["UNITED STATES"] * 12 + [
-    "MEXICO", "CANADA", "INDIA", "CHINA", "PHILIPPINES", "GERMANY", "VIET NAM", "BRAZIL",
-    "UNITED KINGDOM", "KOREA, REPUBLIC OF", "ITALY", "POLAND", "NIGERIA", "JAPAN"]
+    "MEXICO",
+    "CANADA",
+    "INDIA",
+    "CHINA",
+    "PHILIPPINES",
+    "GERMANY",
+    "VIET NAM",
+    "BRAZIL",
+    "UNITED KINGDOM",
+    "KOREA, REPUBLIC OF",
+    "ITALY",
+    "POLAND",
+    "NIGERIA",
+    "JAPAN",
+]
 EMAIL_DOMAINS = ["example.com", "mail.example.org", "inbox.example.net", "post.example.com"]
 MARITAL_STATUSES = ["M", "S", "D", "W", "U"]
 EDUCATION = ["Primary", "Secondary", "College", "2 yr Degree", "4 yr Degree", "Advanced Degree", "Unknown"]
@@ -31,9 +145,35 @@ CREDIT_RATINGS = ["Low Risk", "High Risk", "Good", "Unknown"]
 BUY_POTENTIAL = ["0-500", "501-1000", "1001-5000", "5001-10000", ">10000", "Unknown"]
 INCOME_BANDS = [(0, 10000)] + [(lo + 1, lo + 10000) for lo in range(10000, 200000, 10000)]
 STREET_NAMES = [
-    "Main", "Oak", "Pine", "Maple", "Cedar", "Elm", "Washington", "Lake", "Hill", "Walnut",
-    "Spring", "North", "Ridge", "Church", "Willow", "Mill", "Sunset", "Railroad", "Jackson",
-    "Cherry", "Highland", "Johnson", "Park", "Forest", "River", "Meadow", "Lincoln", "Center"]
+    "Main",
+    "Oak",
+    "Pine",
+    "Maple",
+    "Cedar",
+    "Elm",
+    "Washington",
+    "Lake",
+    "Hill",
+    "Walnut",
+    "Spring",
+    "North",
+    "Ridge",
+    "Church",
+    "Willow",
+    "Mill",
+    "Sunset",
+    "Railroad",
+    "Jackson",
+    "Cherry",
+    "Highland",
+    "Johnson",
+    "Park",
+    "Forest",
+    "River",
+    "Meadow",
+    "Lincoln",
+    "Center",
+]
 STREET_TYPES = ["St", "Ave", "Blvd", "Rd", "Ln", "Dr", "Ct", "Way", "Pkwy", "Cir"]
 LOCATION_TYPES = ["single family", "apartment", "condo"]
 
@@ -67,8 +207,9 @@ def new_person(rng: random.Random, customer_id: str) -> dict:
 def changed_person(rng: random.Random, person: dict) -> dict:
     """A plausible update: a couple of the fields a customer record changes over time."""
     updated = dict(person)
-    for field in rng.sample(["email_address", "marital_status", "purchase_estimate",
-                             "credit_rating", "buy_potential", "vehicle_count"], 2):
+    for field in rng.sample(
+        ["email_address", "marital_status", "purchase_estimate", "credit_rating", "buy_potential", "vehicle_count"], 2
+    ):
         if field == "email_address":
             updated[field] = f"{person['first_name']}.{rng.randint(10, 9999)}@{rng.choice(EMAIL_DOMAINS)}".lower()
         elif field == "purchase_estimate":
@@ -76,8 +217,11 @@ def changed_person(rng: random.Random, person: dict) -> dict:
         elif field == "vehicle_count":
             updated[field] = rng.randint(0, 4)
         else:
-            choices = {"marital_status": MARITAL_STATUSES, "credit_rating": CREDIT_RATINGS,
-                       "buy_potential": BUY_POTENTIAL}[field]
+            choices = {
+                "marital_status": MARITAL_STATUSES,
+                "credit_rating": CREDIT_RATINGS,
+                "buy_potential": BUY_POTENTIAL,
+            }[field]
             updated[field] = rng.choice(choices)
     return updated
 

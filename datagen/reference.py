@@ -33,16 +33,33 @@ ADJECTIVES = ["Classic", "Deluxe", "Essential", "Premium", "Compact", "Ultra", "
 PROMO_PURPOSES = ["Unknown", "Seasonal", "Clearance", "Loyalty", "Launch", "Holiday"]
 PROMO_WORDS = ["able", "ought", "pri", "ese", "anti", "cally", "eing", "bar", "n st", "ation"]
 
-ITEM_FIELDS = ["item_id", "product_name", "item_desc", "brand", "class", "category", "manufact",
-               "size", "color", "units", "container"]
+ITEM_FIELDS = [
+    "item_id",
+    "product_name",
+    "item_desc",
+    "brand",
+    "class",
+    "category",
+    "manufact",
+    "size",
+    "color",
+    "units",
+    "container",
+]
 # The clean layer's types; the CSV columns are the same names in the same order.
 PARQUET_SCHEMAS = {
     "items": pa.schema([(name, pa.int64() if name == "item_id" else pa.string()) for name in ITEM_FIELDS]),
-    "promos": pa.schema([
-        ("promo_id", pa.string()), ("cost", pa.decimal128(15, 2)), ("response_target", pa.int32()),
-        ("promo_name", pa.string()), ("purpose", pa.string()), ("promo_start_date", pa.date32()),
-        ("promo_end_date", pa.date32()),
-    ]),
+    "promos": pa.schema(
+        [
+            ("promo_id", pa.string()),
+            ("cost", pa.decimal128(15, 2)),
+            ("response_target", pa.int32()),
+            ("promo_name", pa.string()),
+            ("purpose", pa.string()),
+            ("promo_start_date", pa.date32()),
+            ("promo_end_date", pa.date32()),
+        ]
+    ),
 }
 
 
@@ -58,19 +75,21 @@ def make_items(rng: random.Random, count: int) -> list[dict]:
         brand = f"{rng.choice(BRAND_KINDS)}{rng.choice(BRAND_STEMS)} #{rng.randint(1, 20)}"
         color = rng.choice(COLORS)
         name = f"{rng.choice(ADJECTIVES)} {color} {klass.replace('-', ' ')}"
-        items.append({
-            "item_id": item_id,
-            "product_name": name,
-            "item_desc": f"{name} by {brand}, {category.lower()} range",
-            "brand": brand,
-            "class": klass,
-            "category": category,
-            "manufact": f"manufact{rng.randint(1, 1000)}",
-            "size": rng.choice(SIZES),
-            "color": color,
-            "units": rng.choice(UNITS),
-            "container": "Unknown",
-        })
+        items.append(
+            {
+                "item_id": item_id,
+                "product_name": name,
+                "item_desc": f"{name} by {brand}, {category.lower()} range",
+                "brand": brand,
+                "class": klass,
+                "category": category,
+                "manufact": f"manufact{rng.randint(1, 1000)}",
+                "size": rng.choice(SIZES),
+                "color": color,
+                "units": rng.choice(UNITS),
+                "container": "Unknown",
+            }
+        )
     return items
 
 
@@ -80,15 +99,17 @@ def make_promos(rng: random.Random, count: int, start: dt.date, end: dt.date) ->
     promos = []
     for number in range(1, count + 1):
         first = start + dt.timedelta(days=rng.randint(-30, span))
-        promos.append({
-            "promo_id": promo_id(number),
-            "cost": Decimal(rng.randint(10000, 100000)).scaleb(-2),
-            "response_target": 1,
-            "promo_name": rng.choice(PROMO_WORDS) + rng.choice(PROMO_WORDS),
-            "purpose": rng.choice(PROMO_PURPOSES),
-            "promo_start_date": first,
-            "promo_end_date": first + dt.timedelta(days=rng.randint(7, 60)),
-        })
+        promos.append(
+            {
+                "promo_id": promo_id(number),
+                "cost": Decimal(rng.randint(10000, 100000)).scaleb(-2),
+                "response_target": 1,
+                "promo_name": rng.choice(PROMO_WORDS) + rng.choice(PROMO_WORDS),
+                "purpose": rng.choice(PROMO_PURPOSES),
+                "promo_start_date": first,
+                "promo_end_date": first + dt.timedelta(days=rng.randint(7, 60)),
+            }
+        )
     return promos
 
 

@@ -98,12 +98,20 @@ def sale_events(cfg: GeneratorConfig, world: World, rng: random.Random, counts: 
             if line_promo is None:
                 counts["sale_lines_without_promo"] += 1
             quantity = rng.randint(1, 10)
-            record = {"order_id": order_id, "item_id": item_id, "quantity": quantity,
-                      **line_amounts(rng, quantity, line_promo is not None),
-                      "bill_customer_id": bill, "ship_customer_id": ship,
-                      "warehouse_id": shipping["warehouse_id"], "promo_id": line_promo,
-                      "ship_delay": shipping["ship_delay"], "ship_mode": shipping["ship_mode"],
-                      "ship_carrier": shipping["ship_carrier"], "sale_datetime": sale_datetime}
+            record = {
+                "order_id": order_id,
+                "item_id": item_id,
+                "quantity": quantity,
+                **line_amounts(rng, quantity, line_promo is not None),
+                "bill_customer_id": bill,
+                "ship_customer_id": ship,
+                "warehouse_id": shipping["warehouse_id"],
+                "promo_id": line_promo,
+                "ship_delay": shipping["ship_delay"],
+                "ship_mode": shipping["ship_mode"],
+                "ship_carrier": shipping["ship_carrier"],
+                "sale_datetime": sale_datetime,
+            }
             yield at, str(order_id), record
         produced += lines
     counts["orders"] = order_id

@@ -79,8 +79,12 @@ class _WorldBuilder:
             self.add_customer_version(cid, at, person, address_id)
 
     def add_customer_version(self, cid: str, at: int, person: dict, address_id: str) -> None:
-        record = {"customer_id": cid, **person, "address_id": address_id,
-                  "customer_datetime": iso(at, CUSTOMER_OFFSET_MINUTES)}
+        record = {
+            "customer_id": cid,
+            **person,
+            "address_id": address_id,
+            "customer_datetime": iso(at, CUSTOMER_OFFSET_MINUTES),
+        }
         # Contract field order: address_id sits after email_address.
         ordered = {k: record[k] for k in _CUSTOMER_FIELDS}
         self.world.customer_events.append((at, cid, ordered))
@@ -97,9 +101,15 @@ class _WorldBuilder:
                 city, county = self._unknown_city(place), None
                 self.counts["unknown_place"] += 1
         record = {
-            "address_id": address_id, "street": people.street(rng), "city": city, "county": county,
-            "state": place.state, "zip": zip_code, "country": "United States",
-            "gmt_offset": place.gmt_offset, "location_type": rng.choice(people.LOCATION_TYPES),
+            "address_id": address_id,
+            "street": people.street(rng),
+            "city": city,
+            "county": county,
+            "state": place.state,
+            "zip": zip_code,
+            "country": "United States",
+            "gmt_offset": place.gmt_offset,
+            "location_type": rng.choice(people.LOCATION_TYPES),
             "address_datetime": iso(at),
         }
         self.world.address_events.append((at, address_id, record))
@@ -145,8 +155,22 @@ class _WorldBuilder:
 
 
 _CUSTOMER_FIELDS = [
-    "customer_id", "salutation", "first_name", "last_name", "birth_country", "email_address",
-    "address_id", "gender", "marital_status", "education_status", "purchase_estimate",
-    "credit_rating", "buy_potential", "vehicle_count", "lower_bound", "upper_bound", "birth_date",
+    "customer_id",
+    "salutation",
+    "first_name",
+    "last_name",
+    "birth_country",
+    "email_address",
+    "address_id",
+    "gender",
+    "marital_status",
+    "education_status",
+    "purchase_estimate",
+    "credit_rating",
+    "buy_potential",
+    "vehicle_count",
+    "lower_bound",
+    "upper_bound",
+    "birth_date",
     "customer_datetime",
 ]

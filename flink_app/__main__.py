@@ -13,43 +13,73 @@ import tempfile
 import time
 from pathlib import Path
 
-from flink_app.config import (MSF_PROPERTIES, STREAMS, BusSettings, ConfigError, JobConfig, build_config,
-                              read_property_groups)
+from flink_app.config import (
+    MSF_PROPERTIES,
+    STREAMS,
+    BusSettings,
+    ConfigError,
+    JobConfig,
+    build_config,
+    read_property_groups,
+)
 from flink_app.java_helper import MissingHelperJar
 from flink_app.reference import ReferenceDataError, load_snapshot
 
 # option -> (property group, key)
 OVERRIDES = {
-    "bus": ("bus", "path"), "bounded": ("bus", "bounded"), "reference": ("reference", "path"),
-    "reference_format": ("reference", "format"), "out": ("curated", "path"), "parallelism": ("job", "parallelism"),
-    "out_of_orderness": ("job", "out_of_orderness_seconds"), "dedup_window": ("job", "dedup_window_hours"),
-    "checkpoint_interval": ("job", "checkpoint_interval_seconds"), "checkpoint_dir": ("job", "checkpoint_dir"),
-    "from_checkpoint": ("job", "restore_from"), "geocoder_url": ("geocoder", "url"),
+    "bus": ("bus", "path"),
+    "bounded": ("bus", "bounded"),
+    "reference": ("reference", "path"),
+    "reference_format": ("reference", "format"),
+    "out": ("curated", "path"),
+    "parallelism": ("job", "parallelism"),
+    "out_of_orderness": ("job", "out_of_orderness_seconds"),
+    "dedup_window": ("job", "dedup_window_hours"),
+    "checkpoint_interval": ("job", "checkpoint_interval_seconds"),
+    "checkpoint_dir": ("job", "checkpoint_dir"),
+    "from_checkpoint": ("job", "restore_from"),
+    "geocoder_url": ("geocoder", "url"),
     "opensearch_url": ("opensearch", "url"),
 }
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m flink_app", description=__doc__)
-    parser.add_argument("--properties", type=Path, help="MSF application_properties.json "
-                        f"(default: {MSF_PROPERTIES} if it exists)")
+    parser.add_argument(
+        "--properties", type=Path, help=f"MSF application_properties.json (default: {MSF_PROPERTIES} if it exists)"
+    )
     parser.add_argument("--bus", help="the local bus folder (<bus>/<stream>/*.jsonl); sets the source to the bus")
     parser.add_argument("--reference", help="reference data: a folder or s3:// URI holding items/ and promos/")
-    parser.add_argument("--reference-format", choices=("csv", "parquet"),
-                        help="read only reference files of this format (default: each file by its extension)")
+    parser.add_argument(
+        "--reference-format",
+        choices=("csv", "parquet"),
+        help="read only reference files of this format (default: each file by its extension)",
+    )
     parser.add_argument("--out", help="curated output: a folder or s3:// URI (orders/ and dlq/ under it)")
-    parser.add_argument("--bounded", action="store_const", const="true",
-                        help="read what the bus holds, commit the output and exit (default: keep watching)")
+    parser.add_argument(
+        "--bounded",
+        action="store_const",
+        const="true",
+        help="read what the bus holds, commit the output and exit (default: keep watching)",
+    )
     parser.add_argument("--parallelism", type=int)
     parser.add_argument("--out-of-orderness", type=float, metavar="SECONDS", help="event-time bound (default 60)")
     parser.add_argument("--dedup-window", type=float, metavar="HOURS", help="duplicate sale lines window (default 24)")
     parser.add_argument("--checkpoint-interval", type=float, metavar="SECONDS", help="default 10")
     parser.add_argument("--checkpoint-dir", help="where checkpoints are kept (retained when the job stops)")
     parser.add_argument("--from-checkpoint", metavar="PATH", help="resume from this checkpoint or savepoint")
-    parser.add_argument("--geocoder-url", metavar="URL", help="the geocoding API (docs/contract.md §6), e.g. the one "
-                        "`python -m geocoder_lambda.serve` prints; without it addresses are not geocoded")
-    parser.add_argument("--opensearch-url", metavar="URL", help="also index the orders into this OpenSearch "
-                        "cluster (its write alias, set up by `python -m opensearch_setup`)")
+    parser.add_argument(
+        "--geocoder-url",
+        metavar="URL",
+        help="the geocoding API (docs/contract.md §6), e.g. the one "
+        "`python -m geocoder_lambda.serve` prints; without it addresses are not geocoded",
+    )
+    parser.add_argument(
+        "--opensearch-url",
+        metavar="URL",
+        help="also index the orders into this OpenSearch "
+        "cluster (its write alias, set up by `python -m opensearch_setup`)",
+    )
     return parser.parse_args(argv)
 
 
@@ -72,9 +102,14 @@ def check_bus_folders(bus: BusSettings) -> None:
     for stream in STREAMS:
         folder = bus.path / stream
         if not folder.is_dir():
-            raise ConfigError(f"the bus has no folder {folder} for the {stream} stream" + (
-                "" if bus.bounded else "; create it (empty is fine): a watching run then reads the files that "
-                "arrive in it"))
+            raise ConfigError(
+                f"the bus has no folder {folder} for the {stream} stream"
+                + (
+                    ""
+                    if bus.bounded
+                    else "; create it (empty is fine): a watching run then reads the files that arrive in it"
+                )
+            )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,8 +13,12 @@ from pathlib import Path
 
 from pyflink.common import Duration
 from pyflink.datastream import StreamExecutionEnvironment
-from pyflink.datastream.connectors.file_system import (FileEnumeratorProvider, FileSource, FileSplitAssignerProvider,
-                                                       StreamFormat)
+from pyflink.datastream.connectors.file_system import (
+    FileEnumeratorProvider,
+    FileSource,
+    FileSplitAssignerProvider,
+    StreamFormat,
+)
 
 from flink_app.java_helper import add_helper_jar, helper
 
@@ -26,5 +30,8 @@ def bus_source(env: StreamExecutionEnvironment, folder: Path, watch_every: Durat
     builder = builder.monitor_continuously(watch_every) if watch_every else builder.process_static_file_set()
     name_order = helper().NameOrderSplitAssigner.provider()
     record_files = helper().JsonLinesFiles.provider(str(folder))
-    return (builder.set_file_enumerator(FileEnumeratorProvider(record_files))
-            .set_split_assigner(FileSplitAssignerProvider(name_order)).build())
+    return (
+        builder.set_file_enumerator(FileEnumeratorProvider(record_files))
+        .set_split_assigner(FileSplitAssignerProvider(name_order))
+        .build()
+    )

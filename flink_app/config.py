@@ -32,25 +32,60 @@ MSF_RUN_OPTIONS = "kinesis.analytics.flink.run.options"  # MSF's own group (entr
 
 # group -> key -> default (None: no default; required where the setting is used)
 PROPERTIES: dict[str, dict[str, str | None]] = {
-    "job": {"source": "bus", "parallelism": None, "out_of_orderness_seconds": "60",
-            "idle_timeout_seconds": "30", "dedup_window_hours": "24", "join_state_ttl_hours": "0", "checkpoint_interval_seconds": "10",
-            "checkpoint_dir": None, "restore_from": None},
+    "job": {
+        "source": "bus",
+        "parallelism": None,
+        "out_of_orderness_seconds": "60",
+        "idle_timeout_seconds": "30",
+        "dedup_window_hours": "24",
+        "join_state_ttl_hours": "0",
+        "checkpoint_interval_seconds": "10",
+        "checkpoint_dir": None,
+        "restore_from": None,
+    },
     "bus": {"path": None, "bounded": "false", "watch_interval_seconds": "2"},
-    "kinesis": {"region": None, "customers_stream_arn": None, "addresses_stream_arn": None,
-                "sales_stream_arn": None, "initial_position": "TRIM_HORIZON", "initial_timestamp": None,
-                "endpoint": None, "records_per_call": "10000", "poll_interval_ms": "1000",
-                "shard_discovery_seconds": "10"},
+    "kinesis": {
+        "region": None,
+        "customers_stream_arn": None,
+        "addresses_stream_arn": None,
+        "sales_stream_arn": None,
+        "initial_position": "TRIM_HORIZON",
+        "initial_timestamp": None,
+        "endpoint": None,
+        "records_per_call": "10000",
+        "poll_interval_ms": "1000",
+        "shard_discovery_seconds": "10",
+    },
     # items_path, promos_path: default <path>/items, <path>/promos; no format: each file by its extension
     "reference": {"path": None, "items_path": None, "promos_path": None, "format": None, "refresh_minutes": "15"},
     "curated": {"path": None},
     # no url: geocoding off, every address goes on with geocode.status `disabled`
-    "geocoder": {"url": None, "auth": "none", "region": None, "batch_size": "100", "batch_delay_ms": "20",
-                 "timeout_seconds": "5", "max_attempts": "4", "requests_per_second": "0", "connections": "4",
-                 "cache_size": "100000"},
+    "geocoder": {
+        "url": None,
+        "auth": "none",
+        "region": None,
+        "batch_size": "100",
+        "batch_delay_ms": "20",
+        "timeout_seconds": "5",
+        "max_attempts": "4",
+        "requests_per_second": "0",
+        "connections": "4",
+        "cache_size": "100000",
+    },
     # no url: the orders go to the curated sink only
-    "opensearch": {"url": None, "index": "orders-write", "auth": "none", "username": None, "password": None, "region": None,
-                   "bulk_max_documents": "1000", "bulk_max_mb": "5", "flush_interval_ms": "1000", "max_attempts": "5",
-                   "max_in_flight_requests": "4"},
+    "opensearch": {
+        "url": None,
+        "index": "orders-write",
+        "auth": "none",
+        "username": None,
+        "password": None,
+        "region": None,
+        "bulk_max_documents": "1000",
+        "bulk_max_mb": "5",
+        "flush_interval_ms": "1000",
+        "max_attempts": "5",
+        "max_in_flight_requests": "4",
+    },
 }
 
 
@@ -137,8 +172,11 @@ def build_config(groups: dict[str, dict[str, str]]) -> JobConfig:
     source = _choice(values, "job", "source", ("bus", "kinesis"))
     bus = kinesis = None
     if source == "bus":
-        bus = BusSettings(Path(_required(values, "bus", "path")), _boolean(values, "bus", "bounded"),
-                          _number(values, "bus", "watch_interval_seconds"))
+        bus = BusSettings(
+            Path(_required(values, "bus", "path")),
+            _boolean(values, "bus", "bounded"),
+            _number(values, "bus", "watch_interval_seconds"),
+        )
     else:
         kinesis = _kinesis(values)
     bounded = bus is not None and bus.bounded
@@ -184,19 +222,28 @@ def _kinesis(values: dict[str, dict[str, str | None]]) -> KinesisSettings:
         timestamp_ms = _epoch_millis(values, "kinesis", "initial_timestamp")
     records_per_call = _integer(values, "kinesis", "records_per_call", 1)
     if records_per_call > MAX_RECORDS_PER_CALL:
-        raise ConfigError(f"kinesis.records_per_call must be at most {MAX_RECORDS_PER_CALL} (GetRecords' limit), "
-                          f"got {records_per_call}")
+        raise ConfigError(
+            f"kinesis.records_per_call must be at most {MAX_RECORDS_PER_CALL} (GetRecords' limit), "
+            f"got {records_per_call}"
+        )
     arns = {}
     for stream in STREAMS:
         arn = _required(values, "kinesis", f"{stream}_stream_arn")
         if not arn.startswith("arn:") or ":stream/" not in arn:
-            raise ConfigError(f"kinesis.{stream}_stream_arn must be a stream ARN (arn:aws:kinesis:…:stream/NAME), got {arn!r}")
+            raise ConfigError(
+                f"kinesis.{stream}_stream_arn must be a stream ARN (arn:aws:kinesis:…:stream/NAME), got {arn!r}"
+            )
         arns[stream] = arn
     return KinesisSettings(
-        region=_required(values, "kinesis", "region"), stream_arns=arns, initial_position=position,
-        initial_timestamp_ms=timestamp_ms, endpoint=values["kinesis"]["endpoint"] or endpoint_url("KINESIS"),
-        records_per_call=records_per_call, poll_interval_ms=_integer(values, "kinesis", "poll_interval_ms", 1),
-        shard_discovery_ms=_millis(values, "kinesis", "shard_discovery_seconds", 1, minimum=1))
+        region=_required(values, "kinesis", "region"),
+        stream_arns=arns,
+        initial_position=position,
+        initial_timestamp_ms=timestamp_ms,
+        endpoint=values["kinesis"]["endpoint"] or endpoint_url("KINESIS"),
+        records_per_call=records_per_call,
+        poll_interval_ms=_integer(values, "kinesis", "poll_interval_ms", 1),
+        shard_discovery_ms=_millis(values, "kinesis", "shard_discovery_seconds", 1, minimum=1),
+    )
 
 
 def _epoch_millis(values: dict, group: str, key: str) -> int:
@@ -216,8 +263,9 @@ def _reference(values: dict[str, dict[str, str | None]]) -> ReferenceSource:
     tables = {table: group[f"{table}_path"] for table in ("items", "promos")}
     if None in tables.values():
         if group["path"] is None:
-            raise ConfigError("reference.path is required (unless both reference.items_path and "
-                              "reference.promos_path are given)")
+            raise ConfigError(
+                "reference.path is required (unless both reference.items_path and reference.promos_path are given)"
+            )
         tables = {table: path or f"{group['path'].rstrip('/')}/{table}" for table, path in tables.items()}
     return ReferenceSource(tables["items"], tables["promos"], file_format)
 
@@ -267,7 +315,10 @@ def _opensearch(values: dict[str, dict[str, str | None]]) -> OpenSearchSettings 
     if auth == "sigv4":
         region = _required(values, "opensearch", "region")
     return OpenSearchSettings(
-        url=group["url"], index=_required(values, "opensearch", "index"), username=username, password=password,
+        url=group["url"],
+        index=_required(values, "opensearch", "index"),
+        username=username,
+        password=password,
         sigv4_region=region,
         bulk_max_documents=_integer(values, "opensearch", "bulk_max_documents", 1),
         bulk_max_bytes=round(_number(values, "opensearch", "bulk_max_mb", minimum=0.01) * 2**20),
@@ -323,6 +374,7 @@ def _integer(values: dict, group: str, key: str, minimum: int) -> int:
 def _millis(values: dict, group: str, key: str, seconds_per_unit: float, minimum: float = 0) -> int:
     millis = round(_number(values, group, key, minimum) * seconds_per_unit * 1000)
     if millis > MAX_MILLIS:
-        raise ConfigError(f"{group}.{key} is too long: at most {MAX_MILLIS / (seconds_per_unit * 1000):g}, "
-                          f"got {values[group][key]!r}")
+        raise ConfigError(
+            f"{group}.{key} is too long: at most {MAX_MILLIS / (seconds_per_unit * 1000):g}, got {values[group][key]!r}"
+        )
     return millis

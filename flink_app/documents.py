@@ -30,22 +30,34 @@ def document_fields(kinds: dict[str, str]):
     """The Java description of one part of the document: its fields and their kinds, in order."""
     jvm = get_gateway().jvm
     digits = [decimal_digits(name) if kind == "decimal" else (0, 0) for name, kind in kinds.items()]
-    return helper().DocumentFields(to_jarray(jvm.String, list(kinds)), to_jarray(jvm.String, list(kinds.values())),
-                                   to_jarray(jvm.int, [p for p, _ in digits]), to_jarray(jvm.int, [s for _, s in digits]))
+    return helper().DocumentFields(
+        to_jarray(jvm.String, list(kinds)),
+        to_jarray(jvm.String, list(kinds.values())),
+        to_jarray(jvm.int, [p for p, _ in digits]),
+        to_jarray(jvm.int, [s for _, s in digits]),
+    )
 
 
 # What each stream keeps beside its encoded part: what the joins, dedup and partitions still need.
-KEPT = {"sales": ("order_id", "item_id", "promo_id", "bill_customer_id", "ship_customer_id", "event_ms"),
-        "customers": ("customer_id", "address_id", "event_ms"),
-        "addresses": ("address_id", "event_ms")}
+KEPT = {
+    "sales": ("order_id", "item_id", "promo_id", "bill_customer_id", "ship_customer_id", "event_ms"),
+    "customers": ("customer_id", "address_id", "event_ms"),
+    "addresses": ("address_id", "event_ms"),
+}
 
 
 def encoded(rows: DataStream, stream: str) -> DataStream:
     """The stream's validated rows (addresses: geocoded) as their `KEPT` fields and `document`, their
     part of the order document."""
-    return DataStream(helper().EncodeDocument.of(rows._j_data_stream, document_fields(FIELDS[stream]),
-                                                 to_jarray(get_gateway().jvm.String, list(KEPT[stream])),
-                                                 stream == "addresses", stream))
+    return DataStream(
+        helper().EncodeDocument.of(
+            rows._j_data_stream,
+            document_fields(FIELDS[stream]),
+            to_jarray(get_gateway().jvm.String, list(KEPT[stream])),
+            stream == "addresses",
+            stream,
+        )
+    )
 
 
 def reference_fields() -> tuple:
@@ -56,7 +68,9 @@ def reference_fields() -> tuple:
 def order_documents(joined: DataStream, join_prefixes: list[str]) -> DataStream:
     """Rows of (line_id, document: UTF-8 JSON bytes, dt) from the joined sale lines; `join_prefixes`
     name the columns of the bill customer, its address, the ship customer and its address."""
-    return DataStream(helper().OrderDocuments.of(joined._j_data_stream, to_jarray(get_gateway().jvm.String, join_prefixes)))
+    return DataStream(
+        helper().OrderDocuments.of(joined._j_data_stream, to_jarray(get_gateway().jvm.String, join_prefixes))
+    )
 
 
 def _reference_kinds(fields: tuple[str, ...]) -> dict[str, str]:

@@ -49,6 +49,7 @@ class GeocoderSettings:
 @dataclass(frozen=True)
 class Geocode:
     """What an order document carries for an address (docs/contract.md §3)."""
+
     lat: float | None
     lon: float | None
     status: str  # ok | not_found | failed | disabled
@@ -62,6 +63,7 @@ FAILED = Geocode(None, None, "failed", None, None)
 @dataclass
 class GeocoderStats:
     """Counters for the job's metrics."""
+
     requests: int = 0  # HTTP requests made, retries included
     addresses_sent: int = 0
     reused: int = 0  # a version whose geocodable fields equal its address_id's previous version
@@ -140,7 +142,8 @@ class GeocoderClient:
         self._signer = sigv4_signer(settings.sigv4_region) if settings.sigv4_region else None
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=settings.connections),
-            timeout=aiohttp.ClientTimeout(total=settings.timeout_seconds))
+            timeout=aiohttp.ClientTimeout(total=settings.timeout_seconds),
+        )
         self._limiter = RateLimiter(settings.requests_per_second)
         self._answers: Lru[AddressKey, asyncio.Future] = Lru(settings.cache_size)
         self._last_version: Lru[str, tuple[AddressKey, asyncio.Future]] = Lru(settings.cache_size)
@@ -190,8 +193,9 @@ class GeocoderClient:
             task.add_done_callback(self._sending.discard)
 
     async def _send(self, batch: list[tuple[AddressKey, asyncio.Future]]) -> None:
-        body = json.dumps({"addresses": [{"id": str(i), **dict(zip(GEOCODABLE_FIELDS, key))}
-                                         for i, (key, _) in enumerate(batch)]}).encode()
+        body = json.dumps(
+            {"addresses": [{"id": str(i), **dict(zip(GEOCODABLE_FIELDS, key))} for i, (key, _) in enumerate(batch)]}
+        ).encode()
         for attempt in range(1, self.settings.max_attempts + 1):
             try:
                 answers = await self._post(body, len(batch))
@@ -287,7 +291,11 @@ def _answers(text: str, count: int) -> list[Geocode]:
             raise ValueError(f"{count} results expected")
         answers = []
         for position, result in enumerate(results):
-            if result["id"] != str(position) or result["status"] not in STATUSES or result.get("precision") not in PRECISIONS:
+            if (
+                result["id"] != str(position)
+                or result["status"] not in STATUSES
+                or result.get("precision") not in PRECISIONS
+            ):
                 raise ValueError(f"unexpected result {result!r}")
             location = result.get("location")
             lat, lon = (None, None) if location is None else (float(location["lat"]), float(location["lon"]))

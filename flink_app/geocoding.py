@@ -12,8 +12,13 @@ from flink_app.geocoder_client import GEOCODABLE_FIELDS, GeocoderClient, Geocode
 from flink_app.java_helper import helper
 
 # (column, type) appended to each address row
-GEOCODE_COLUMNS = [("location_lat", "double"), ("location_lon", "double"), ("geocode_status", "str"),
-                   ("geocode_precision", "str"), ("geocode_provider", "str")]
+GEOCODE_COLUMNS = [
+    ("location_lat", "double"),
+    ("location_lon", "double"),
+    ("geocode_status", "str"),
+    ("geocode_precision", "str"),
+    ("geocode_provider", "str"),
+]
 
 
 class GeocodeAddresses(AsyncFunction):
@@ -45,14 +50,19 @@ class GeocodeAddresses(AsyncFunction):
         self.client = None
 
 
-def geocoding_step(addresses: DataStream, address_columns: list[str], settings: GeocoderSettings | None,
-                   output_type) -> DataStream:
+def geocoding_step(
+    addresses: DataStream, address_columns: list[str], settings: GeocoderSettings | None, output_type
+) -> DataStream:
     if settings is None:
         return DataStream(helper().NotGeocoded.of(addresses._j_data_stream, output_type.get_java_type_info()))
     # Ordered: each address keeps its place in the stream, so event time downstream sees the order
     # the source delivered. No operator timeout: the client answers every address itself (at worst
     # `failed`), and a timeout would cost a timer thread per element.
     capacity = settings.batch_size * settings.connections * 2
-    return (AsyncDataStream.ordered_wait(addresses, GeocodeAddresses(settings, address_columns), Time.milliseconds(0),
-                                         capacity, output_type)
-            .name("geocode addresses").uid("geocode-addresses"))
+    return (
+        AsyncDataStream.ordered_wait(
+            addresses, GeocodeAddresses(settings, address_columns), Time.milliseconds(0), capacity, output_type
+        )
+        .name("geocode addresses")
+        .uid("geocode-addresses")
+    )

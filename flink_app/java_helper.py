@@ -25,7 +25,9 @@ def add_helper_jar(env: StreamExecutionEnvironment) -> None:
         raise MissingHelperJar(f"{HELPER_JAR} is missing: run scripts/setup.sh (or `make setup`) to build it")
     jvm = get_gateway().jvm
     config = jvm.org.apache.flink.python.util.PythonConfigUtil.getEnvironmentConfig(env._j_stream_execution_environment)
-    if HELPER_JAR.as_uri() not in (config.getString(jvm.org.apache.flink.configuration.PipelineOptions.JARS.key(), None) or ""):
+    if HELPER_JAR.as_uri() not in (
+        config.getString(jvm.org.apache.flink.configuration.PipelineOptions.JARS.key(), None) or ""
+    ):
         env.add_jars(HELPER_JAR.as_uri())  # once, though both the bus source and the pipeline need it
 
 
@@ -48,34 +50,60 @@ def with_event_time(rows: DataStream, event_ms_position: int, bound_ms: int, idl
     return DataStream(helper().EventTime.assign(rows._j_data_stream, event_ms_position, bound_ms, idle_ms))
 
 
-def first_deliveries_with_reference_data(sales: DataStream, dedup_window_ms: int, first_snapshot_json: str,
-                                         snapshots: DataStream, item_fields, promo_fields) -> DataStream:
+def first_deliveries_with_reference_data(
+    sales: DataStream, dedup_window_ms: int, first_snapshot_json: str, snapshots: DataStream, item_fields, promo_fields
+) -> DataStream:
     """Each sale line once (redeliveries within `dedup_window_ms` of the first are dropped), with its
     item and promo, encoded as described by `item_fields` and `promo_fields` (flink_app.documents),
     as `item_document` and `promo_document`: from the first snapshot (JSON), then from the latest of
     `snapshots`."""
-    return DataStream(helper().WithReferenceData.of(sales._j_data_stream, dedup_window_ms, snapshots._j_data_stream,
-                                                    first_snapshot_json, item_fields, promo_fields))
+    return DataStream(
+        helper().WithReferenceData.of(
+            sales._j_data_stream,
+            dedup_window_ms,
+            snapshots._j_data_stream,
+            first_snapshot_json,
+            item_fields,
+            promo_fields,
+        )
+    )
 
 
 def customer_versions(customers: DataStream, addresses: DataStream, sales: DataStream, ttl_ms: int) -> DataStream:
     """Each customer version, and each address version sent to every customer that named the
     address, for `customer_as_of`; `sales` lend their watermarks. `ttl_ms` > 0 forgets an address
     not updated for that long."""
-    return DataStream(helper().CustomerVersions.of(customers._j_data_stream, addresses._j_data_stream,
-                                                   sales._j_data_stream, ttl_ms))
+    return DataStream(
+        helper().CustomerVersions.of(customers._j_data_stream, addresses._j_data_stream, sales._j_data_stream, ttl_ms)
+    )
 
 
-def customer_as_of(sales: DataStream, customer_key: str, versions: DataStream, customer_prefix: str,
-                   address_prefix: str, ttl_ms: int, earlier_join: tuple[str, str, str] | None = None) -> DataStream:
+def customer_as_of(
+    sales: DataStream,
+    customer_key: str,
+    versions: DataStream,
+    customer_prefix: str,
+    address_prefix: str,
+    ttl_ms: int,
+    earlier_join: tuple[str, str, str] | None = None,
+) -> DataStream:
     """Each sale with the `document` of its customer `customer_key` and of that customer's address,
     both as of its `event_ms` (docs/contract.md §4), as `customer_prefix_document` and
     `address_prefix_document`; `ttl_ms` > 0 forgets customers not updated for that long.
     `earlier_join` (customer key, prefixes) is a join the sales have been through: a sale whose
     customer it already found takes its documents."""
     earlier = None if earlier_join is None else to_jarray(get_gateway().jvm.String, list(earlier_join))
-    return DataStream(helper().CustomerAsOf.of(sales._j_data_stream, customer_key, versions._j_data_stream,
-                                               customer_prefix, address_prefix, ttl_ms, earlier))
+    return DataStream(
+        helper().CustomerAsOf.of(
+            sales._j_data_stream,
+            customer_key,
+            versions._j_data_stream,
+            customer_prefix,
+            address_prefix,
+            ttl_ms,
+            earlier,
+        )
+    )
 
 
 def partition_by_field(rows: DataStream, position: int) -> DataStream:

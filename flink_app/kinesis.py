@@ -19,14 +19,25 @@ from flink_app.config import KinesisSettings
 from flink_app.java_helper import helper
 
 
-def kinesis_source(env: StreamExecutionEnvironment, stream: str, settings: KinesisSettings, validator,
-                   bound_ms: int, idle_ms: int) -> DataStream:
+def kinesis_source(
+    env: StreamExecutionEnvironment, stream: str, settings: KinesisSettings, validator, bound_ms: int, idle_ms: int
+) -> DataStream:
     """`stream`'s records as sent (bytes), timestamped by `validator`'s event time, watermarks
     `bound_ms` behind each shard's newest record; a shard idle for `idle_ms` stops holding the
     others back."""
     timestamp = None if settings.initial_timestamp_ms is None else str(settings.initial_timestamp_ms)
     java_settings = helper().kinesis.KinesisSettings(
-        settings.stream_arns[stream], settings.region, settings.endpoint, settings.initial_position, timestamp,
-        settings.records_per_call, settings.poll_interval_ms, settings.shard_discovery_ms)
-    return DataStream(helper().kinesis.KinesisStreams.read(env._j_stream_execution_environment, java_settings, stream,
-                                                           validator, bound_ms, idle_ms))
+        settings.stream_arns[stream],
+        settings.region,
+        settings.endpoint,
+        settings.initial_position,
+        timestamp,
+        settings.records_per_call,
+        settings.poll_interval_ms,
+        settings.shard_discovery_ms,
+    )
+    return DataStream(
+        helper().kinesis.KinesisStreams.read(
+            env._j_stream_execution_environment, java_settings, stream, validator, bound_ms, idle_ms
+        )
+    )

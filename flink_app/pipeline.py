@@ -35,9 +35,15 @@ from flink_app.bus import bus_source
 from flink_app.config import STREAMS, BusSettings, JobConfig
 from flink_app.documents import encoded, order_documents, reference_fields
 from flink_app.geocoding import GEOCODE_COLUMNS, geocoding_step
-from flink_app.java_helper import (add_helper_jar, customer_as_of, customer_versions,
-                                   first_deliveries_with_reference_data, initialize_local_filesystems,
-                                   partition_by_field, with_event_time)
+from flink_app.java_helper import (
+    add_helper_jar,
+    customer_as_of,
+    customer_versions,
+    first_deliveries_with_reference_data,
+    initialize_local_filesystems,
+    partition_by_field,
+    with_event_time,
+)
 from flink_app.kinesis import kinesis_source
 from flink_app.records import FIELDS
 from flink_app.reference import Snapshot
@@ -105,21 +111,24 @@ def build(config: JobConfig, reference: Snapshot) -> tuple[StreamExecutionEnviro
             # Timestamps and watermarks per reader, before any shuffle (EventTime says why).
             rows = with_event_time(rows, len(FIELDS[stream]), config.out_of_orderness_ms, config.idle_timeout_ms)
         else:  # timestamped inside the source, per shard (flink_app.kinesis says why)
-            raw = kinesis_source(env, stream, config.kinesis, validator, config.out_of_orderness_ms,
-                                 config.idle_timeout_ms)
+            raw = kinesis_source(
+                env, stream, config.kinesis, validator, config.out_of_orderness_ms, config.idle_timeout_ms
+            )
             rows, bad = validated(raw, validator)
         dead_letters.append(bad)
         streams[stream] = rows
     streams["addresses"] = _geocoded(streams["addresses"], columns("addresses"), config)
     streams = {stream: encoded(rows, stream) for stream, rows in streams.items()}
     refreshed = reference_snapshots(env, config.reference, config.reference_refresh_seconds, config.bounded)
-    sales = first_deliveries_with_reference_data(streams["sales"], config.dedup_window_ms, snapshot_json(reference),
-                                                 refreshed, *reference_fields())
+    sales = first_deliveries_with_reference_data(
+        streams["sales"], config.dedup_window_ms, snapshot_json(reference), refreshed, *reference_fields()
+    )
     versions = customer_versions(streams["customers"], streams["addresses"], sales, config.join_state_ttl_ms)
     earlier_join = None  # the ship join takes the bill join's documents where the customer is the same
     for customer_key, customer_prefix, address_prefix in JOINS:
-        sales = customer_as_of(sales, customer_key, versions, customer_prefix, address_prefix,
-                               config.join_state_ttl_ms, earlier_join)
+        sales = customer_as_of(
+            sales, customer_key, versions, customer_prefix, address_prefix, config.join_state_ttl_ms, earlier_join
+        )
         earlier_join = (customer_key, customer_prefix, address_prefix)
     documents = order_documents(sales, [prefix for _, *prefixes in JOINS for prefix in prefixes])
     t_env.create_temporary_view("order_documents", t_env.from_data_stream(documents))
@@ -151,5 +160,8 @@ def _bus_lines(env: StreamExecutionEnvironment, bus: BusSettings, stream: str) -
     source = bus_source(env, bus.path / stream, watch)
     # One reader per stream: the bus's files follow each other in time, and two readers taking
     # them in turn would interleave time ranges further apart than the out-of-orderness bound.
-    return (env.from_source(source, WatermarkStrategy.no_watermarks(), f"bus {stream}").uid(f"source-{stream}")
-            .set_parallelism(1))
+    return (
+        env.from_source(source, WatermarkStrategy.no_watermarks(), f"bus {stream}")
+        .uid(f"source-{stream}")
+        .set_parallelism(1)
+    )

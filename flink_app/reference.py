@@ -23,10 +23,20 @@ import pyarrow.parquet as pq
 
 log = logging.getLogger(__name__)
 
-ITEM_FIELDS = ("item_id", "product_name", "item_desc", "brand", "class", "category", "manufact", "size",
-               "color", "units", "container")
-PROMO_FIELDS = ("promo_id", "cost", "response_target", "promo_name", "purpose", "promo_start_date",
-                "promo_end_date")
+ITEM_FIELDS = (
+    "item_id",
+    "product_name",
+    "item_desc",
+    "brand",
+    "class",
+    "category",
+    "manufact",
+    "size",
+    "color",
+    "units",
+    "container",
+)
+PROMO_FIELDS = ("promo_id", "cost", "response_target", "promo_name", "purpose", "promo_start_date", "promo_end_date")
 TABLES = {"items": ("item_id", ITEM_FIELDS), "promos": ("promo_id", PROMO_FIELDS)}
 INTEGER_FIELDS = {"item_id", "response_target"}
 FORMATS = ("csv", "parquet")
@@ -57,9 +67,10 @@ def load_table(location: str, table: str, file_format: str | None = None) -> dic
     place = f"{location.rstrip('/')}/"
     if not files:
         raise ReferenceDataError(f"table {table}: no {' or '.join(f'.{f}' for f in formats)} file in {place}")
-    if len({name.rsplit('.', 1)[1] for name, _ in files}) > 1:  # two copies of the table, or two halves?
-        raise ReferenceDataError(f"table {table}: {place} holds both .csv and .parquet files; "
-                             "set reference.format to the one to read")
+    if len({name.rsplit(".", 1)[1] for name, _ in files}) > 1:  # two copies of the table, or two halves?
+        raise ReferenceDataError(
+            f"table {table}: {place} holds both .csv and .parquet files; set reference.format to the one to read"
+        )
     rows: dict[str, Row] = {}
     for name, data in files:
         records = _read_csv(name, data, fields) if name.endswith(".csv") else _read_parquet(name, data, fields)
@@ -77,13 +88,19 @@ def _table_files(location: str, formats: tuple[str, ...]) -> list[tuple[str, byt
     """(name, content) of the visible files of `formats` directly in `location`, in name order."""
     if not location.startswith("s3://"):
         folder = Path(location)
-        files = sorted(f for f in folder.glob("*") if f.is_file() and _visible(f.name, formats)) if folder.is_dir() else []
+        files = (
+            sorted(f for f in folder.glob("*") if f.is_file() and _visible(f.name, formats)) if folder.is_dir() else []
+        )
         return [(str(f), f.read_bytes()) for f in files]
     bucket, _, prefix = location.removeprefix("s3://").partition("/")
     prefix = f"{prefix.strip('/')}/".lstrip("/")
     s3 = boto3.client("s3")
-    keys = [obj["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-            for obj in page.get("Contents", []) if "/" not in obj["Key"][len(prefix):] and _visible(obj["Key"], formats)]
+    keys = [
+        obj["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for obj in page.get("Contents", [])
+        if "/" not in obj["Key"][len(prefix) :] and _visible(obj["Key"], formats)
+    ]
     return [(f"s3://{bucket}/{k}", s3.get_object(Bucket=bucket, Key=k)["Body"].read()) for k in sorted(keys)]
 
 
@@ -132,7 +149,9 @@ Snapshot = tuple[dict[str, Row], dict[str, Row]]  # (items, promos), each by key
 
 
 def load_snapshot(source: ReferenceSource) -> Snapshot:
-    return load_table(source.items, "items", source.file_format), load_table(source.promos, "promos", source.file_format)
+    return load_table(source.items, "items", source.file_format), load_table(
+        source.promos, "promos", source.file_format
+    )
 
 
 class ReferenceRefresher:
@@ -147,7 +166,13 @@ class ReferenceRefresher:
     def refresh(self) -> Snapshot | None:
         try:
             items, promos = load_snapshot(self.source)
-        except (OSError, ValueError, ReferenceDataError, BotoCoreError, ClientError) as error:  # pyarrow: OSError/ValueError
+        except (
+            OSError,
+            ValueError,
+            ReferenceDataError,
+            BotoCoreError,
+            ClientError,
+        ) as error:  # pyarrow: OSError/ValueError
             self.failed_refreshes += 1
             log.warning("reference data refresh failed, keeping the last good snapshot: %s", error)
             return None

@@ -21,8 +21,9 @@ def _table_type(fields: tuple[str, ...]):
     return Types.ROW_NAMED(list(fields), [Types.LONG() if f in INTEGER_FIELDS else Types.STRING() for f in fields])
 
 
-SNAPSHOT_TYPE = Types.ROW_NAMED(["items", "promos"], [Types.LIST(_table_type(ITEM_FIELDS)),
-                                                      Types.LIST(_table_type(PROMO_FIELDS))])
+SNAPSHOT_TYPE = Types.ROW_NAMED(
+    ["items", "promos"], [Types.LIST(_table_type(ITEM_FIELDS)), Types.LIST(_table_type(PROMO_FIELDS))]
+)
 
 
 def snapshot_json(snapshot: Snapshot) -> str:
@@ -54,12 +55,17 @@ class LoadSnapshots(FlatMapFunction):
         yield Row([Row(*item) for item in items.values()], [Row(*promo) for promo in promos.values()])
 
 
-def reference_snapshots(env: StreamExecutionEnvironment, source: ReferenceSource, refresh_seconds: float,
-                        bounded: bool) -> DataStream:
+def reference_snapshots(
+    env: StreamExecutionEnvironment, source: ReferenceSource, refresh_seconds: float, bounded: bool
+) -> DataStream:
     """The refreshed snapshots; none in a bounded job, which runs no Python for them."""
     j_env = env._j_stream_execution_environment
     if bounded:
         return DataStream(helper().WithReferenceData.noRefreshes(j_env, SNAPSHOT_TYPE.get_java_type_info()))
     ticks = DataStream(helper().WithReferenceData.refreshTicks(j_env, round(refresh_seconds * 1000)))
-    return (ticks.flat_map(LoadSnapshots(source), output_type=SNAPSHOT_TYPE)
-            .name("refresh reference data").uid("refresh-reference-data").set_parallelism(1))
+    return (
+        ticks.flat_map(LoadSnapshots(source), output_type=SNAPSHOT_TYPE)
+        .name("refresh reference data")
+        .uid("refresh-reference-data")
+        .set_parallelism(1)
+    )

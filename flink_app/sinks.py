@@ -11,8 +11,10 @@ def _rolling(roll_interval_ms: int) -> str:
     Without it a file stays in progress (hidden) until it reaches 128 MB or 30 minutes; the orders'
     partition commit closes a partition's file only until that partition is first committed (while
     sales of that date keep coming, the later files were seen waiting for the 30 minutes)."""
-    return (f"'sink.rolling-policy.rollover-interval' = '{roll_interval_ms} ms',\n"
-            f"  'sink.rolling-policy.check-interval' = '{roll_interval_ms} ms'")
+    return (
+        f"'sink.rolling-policy.rollover-interval' = '{roll_interval_ms} ms',\n"
+        f"  'sink.rolling-policy.check-interval' = '{roll_interval_ms} ms'"
+    )
 
 
 def _curated_table(document_type: str, options: str) -> str:
@@ -24,10 +26,13 @@ def _curated_table(document_type: str, options: str) -> str:
 
 def curated_sink_ddl(path: str, roll_interval_ms: int) -> str:
     """Order documents as JSON lines under dt=YYYY-MM-DD (the sale's UTC date), committed on checkpoints."""
-    return _curated_table("BYTES", f"""'path' = {sql_string(path)},
+    return _curated_table(
+        "BYTES",
+        f"""'path' = {sql_string(path)},
   'format' = 'raw',
   'sink.partition-commit.policy.kind' = 'success-file',
-  {_rolling(roll_interval_ms)}""")
+  {_rolling(roll_interval_ms)}""",
+    )
 
 
 def curated_source_ddl(path: str) -> str:
@@ -49,11 +54,17 @@ def dead_letter_sink_ddl(path: str, roll_interval_ms: int) -> str:
 
 def opensearch_sink_ddl(settings: OpenSearchSettings, dead_letter_path: str) -> str:
     """The order documents into OpenSearch (the helper's `opensearch-orders` connector), `_id` = line_id."""
-    options = {"connector": "opensearch-orders", "url": settings.url, "index": settings.index,
-               "dead-letter-path": dead_letter_path,
-               "bulk.max-documents": str(settings.bulk_max_documents), "bulk.max-bytes": str(settings.bulk_max_bytes),
-               "bulk.flush-interval": f"{settings.flush_interval_ms} ms", "max-attempts": str(settings.max_attempts),
-               "bulk.max-in-flight": str(settings.max_in_flight_requests)}
+    options = {
+        "connector": "opensearch-orders",
+        "url": settings.url,
+        "index": settings.index,
+        "dead-letter-path": dead_letter_path,
+        "bulk.max-documents": str(settings.bulk_max_documents),
+        "bulk.max-bytes": str(settings.bulk_max_bytes),
+        "bulk.flush-interval": f"{settings.flush_interval_ms} ms",
+        "max-attempts": str(settings.max_attempts),
+        "bulk.max-in-flight": str(settings.max_in_flight_requests),
+    }
     if settings.username is not None:
         options |= {"username": settings.username, "password": settings.password}
     if settings.sigv4_region is not None:

@@ -28,14 +28,16 @@ class RunSummary:
     def report(self) -> str:
         rate = self.orders / self.elapsed_seconds if self.elapsed_seconds else 0.0
         by_stream = ", ".join(f"{s} {n:,}" for s, n in sorted(self.dead_letters.items())) or "none"
-        return "\n".join([
-            f"bounded run finished in {self.elapsed_seconds:.1f} s",
-            f"  sales read      {self.sales_read:,} (redeliveries dropped {self.redeliveries:,}, "
-            f"invalid {self.dead_letters['sales']:,})",
-            f"  orders written  {self.orders:,} (complete {self.complete:,}, with gaps {self.orders - self.complete:,})",
-            f"  dead letters    {sum(self.dead_letters.values()):,} ({by_stream})",
-            f"  throughput      {rate:,.0f} orders/s",
-        ])
+        return "\n".join(
+            [
+                f"bounded run finished in {self.elapsed_seconds:.1f} s",
+                f"  sales read      {self.sales_read:,} (redeliveries dropped {self.redeliveries:,}, "
+                f"invalid {self.dead_letters['sales']:,})",
+                f"  orders written  {self.orders:,} (complete {self.complete:,}, with gaps {self.orders - self.complete:,})",
+                f"  dead letters    {sum(self.dead_letters.values()):,} ({by_stream})",
+                f"  throughput      {rate:,.0f} orders/s",
+            ]
+        )
 
 
 def committed_files(folder: Path) -> list[Path]:
@@ -50,8 +52,17 @@ def summarise(out: Path, elapsed_seconds: float, accumulators: dict) -> RunSumma
             for line in lines:
                 orders += 1
                 complete += COMPLETE in line
-    dead_letters = Counter(orjson.loads(line)["stream"] for path in committed_files(out / "dlq")
-                           for line in path.read_bytes().splitlines() if line)
-    return RunSummary(elapsed_seconds, int(accumulators.get("sale_lines_first_delivered", 0))
-                      + int(accumulators.get("sale_lines_redelivered", 0)),
-                      int(accumulators.get("sale_lines_redelivered", 0)), orders, complete, dead_letters)
+    dead_letters = Counter(
+        orjson.loads(line)["stream"]
+        for path in committed_files(out / "dlq")
+        for line in path.read_bytes().splitlines()
+        if line
+    )
+    return RunSummary(
+        elapsed_seconds,
+        int(accumulators.get("sale_lines_first_delivered", 0)) + int(accumulators.get("sale_lines_redelivered", 0)),
+        int(accumulators.get("sale_lines_redelivered", 0)),
+        orders,
+        complete,
+        dead_letters,
+    )

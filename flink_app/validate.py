@@ -34,10 +34,15 @@ def record_validator(stream: str):
     otherwise hold null)."""
     jvm = get_gateway().jvm
     digits = [decimal_digits(name) if kind == "decimal" else (0, 0) for name, kind in FIELDS[stream].items()]
-    return helper().ValidateRecords(stream, to_jarray(jvm.String, list(FIELDS[stream])),
-                                    to_jarray(jvm.String, list(FIELDS[stream].values())),
-                                    to_jarray(jvm.String, list(REQUIRED[stream])), EVENT_TIME[stream],
-                                    to_jarray(jvm.int, [p for p, _ in digits]), to_jarray(jvm.int, [s for _, s in digits]))
+    return helper().ValidateRecords(
+        stream,
+        to_jarray(jvm.String, list(FIELDS[stream])),
+        to_jarray(jvm.String, list(FIELDS[stream].values())),
+        to_jarray(jvm.String, list(REQUIRED[stream])),
+        EVENT_TIME[stream],
+        to_jarray(jvm.int, [p for p, _ in digits]),
+        to_jarray(jvm.int, [s for _, s in digits]),
+    )
 
 
 def validated(raw: DataStream, validator) -> tuple[DataStream, DataStream]:

@@ -12,8 +12,12 @@ import time
 import warnings
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import (APIGatewayHttpResolver, LambdaFunctionUrlResolver, Response,
-                                                 content_types)
+from aws_lambda_powertools.event_handler import (
+    APIGatewayHttpResolver,
+    LambdaFunctionUrlResolver,
+    Response,
+    content_types,
+)
 from aws_lambda_powertools.event_handler.router import Router
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
@@ -58,6 +62,7 @@ def geocoder() -> Geocoder:
         import boto3
 
         from geocoder_lambda.shared_cache import DynamoDbCache
+
         shared = DynamoDbCache(boto3.client("dynamodb"), settings.cache_table, settings.cache_ttl_days * 86_400)
     return Geocoder(chain, LruCache(settings.lru_size), shared)
 
@@ -90,14 +95,20 @@ def _provider_metrics(stats: dict) -> None:
         kind, _, provider = key.partition(":")
         if provider:
             name = "Answers" if kind == "answered" else "ProviderErrors"
-            with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE,
-                               default_dimensions={"service": SERVICE}) as metric:
+            with single_metric(
+                name=name,
+                unit=MetricUnit.Count,
+                value=value,
+                namespace=NAMESPACE,
+                default_dimensions={"service": SERVICE},
+            ) as metric:
                 metric.add_dimension(name="provider", value=provider)
 
 
 def _error(status: int, message: str, headers: dict | None = None) -> Response:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
-                    body={"message": message}, headers=headers)
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body={"message": message}, headers=headers
+    )
 
 
 @router.exception_handler(BadRequest)

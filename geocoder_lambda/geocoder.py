@@ -73,8 +73,9 @@ class Geocoder:
                 log.warning("shared geocoding cache unavailable: %s", error)
                 stats["shared_cache_errors"] += 1
         if failed:
-            raise AllProvidersFailed(f"every geocoding provider failed for {failed} of {len(addresses)} "
-                                     "addresses; retry later")
+            raise AllProvidersFailed(
+                f"every geocoding provider failed for {failed} of {len(addresses)} addresses; retry later"
+            )
         answers = [known[k] for k in keys]
         stats["not_found"] = sum(a.status == "not_found" for a in answers)
         return Outcome(answers, stats)

@@ -40,8 +40,13 @@ class Answer:
 
     def as_result(self, address_id: str) -> dict:
         location = None if self.lat is None else {"lat": self.lat, "lon": self.lon}
-        return {"id": address_id, "status": self.status, "location": location,
-                "precision": self.precision, "provider": self.provider}
+        return {
+            "id": address_id,
+            "status": self.status,
+            "location": location,
+            "precision": self.precision,
+            "provider": self.provider,
+        }
 
 
 NOT_FOUND = Answer("not_found")

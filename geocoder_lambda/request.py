@@ -37,7 +37,7 @@ def event_body(body: str | None, is_base64_encoded: bool) -> str | None:
 def parse_request(body: str | None) -> list[tuple[str, Address]]:
     """[(id, address)] in the order asked, or BadRequest."""
     if not body:
-        raise BadRequest("the body is empty; send {\"addresses\": [...]}")
+        raise BadRequest('the body is empty; send {"addresses": [...]}')
     try:
         document = json.loads(body)
     except RecursionError:

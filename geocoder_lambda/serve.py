@@ -63,8 +63,13 @@ def function_url_event(method: str, target: str, headers: dict[str, str], body: 
             "apiId": "local",
             "domainName": "local.lambda-url.local.on.aws",
             "domainPrefix": "local",
-            "http": {"method": method, "path": url.path, "protocol": "HTTP/1.1", "sourceIp": client_ip,
-                     "userAgent": headers.get("User-Agent", "")},
+            "http": {
+                "method": method,
+                "path": url.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": client_ip,
+                "userAgent": headers.get("User-Agent", ""),
+            },
             "requestId": str(uuid.uuid4()),
             "routeKey": "$default",
             "stage": "$default",
@@ -126,8 +131,11 @@ def make_server(host: str, port: int) -> ThreadingHTTPServer:
                 body = self.rfile.read(body_length(self.headers))
             except Refused as refused:
                 self.close_connection = True  # the body, unread, cannot be skipped
-                self._answer(refused.status, {"Content-Type": "application/json", "Connection": "close"},
-                             json.dumps({"message": str(refused)}).encode())
+                self._answer(
+                    refused.status,
+                    {"Content-Type": "application/json", "Connection": "close"},
+                    json.dumps({"message": str(refused)}).encode(),
+                )
                 return
             event = function_url_event(self.command, self.path, dict(self.headers), body, self.client_address[0])
             try:
@@ -135,8 +143,11 @@ def make_server(host: str, port: int) -> ThreadingHTTPServer:
                     response = handler(event, LocalContext())
             except Exception as error:  # the handler answers every request itself; this is a bug in it
                 print(f"serve: the handler failed: {error!r}", file=sys.stderr)
-                response = {"statusCode": 500, "headers": {"Content-Type": "application/json"},
-                            "body": json.dumps({"message": f"internal error: {type(error).__name__}"})}
+                response = {
+                    "statusCode": 500,
+                    "headers": {"Content-Type": "application/json"},
+                    "body": json.dumps({"message": f"internal error: {type(error).__name__}"}),
+                }
             payload = response.get("body") or ""
             data = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
             self._answer(response.get("statusCode", 200), response.get("headers") or {}, data)
@@ -162,12 +173,16 @@ def make_server(host: str, port: int) -> ThreadingHTTPServer:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m geocoder_lambda.serve", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m geocoder_lambda.serve",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--port", type=int, required=True, help="port to listen on (0: any free port)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--metrics", action="store_true",
-                        help="print the EMF metrics to stdout as Lambda would (default: off)")
+    parser.add_argument(
+        "--metrics", action="store_true", help="print the EMF metrics to stdout as Lambda would (default: off)"
+    )
     args = parser.parse_args(argv)
     if not args.metrics:
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")

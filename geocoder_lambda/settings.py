@@ -24,8 +24,9 @@ class Settings:
         try:
             return cls(
                 providers=env.get("GEOCODER_PROVIDERS", cls.providers),
-                provider_timeout_seconds=float(env.get("GEOCODER_PROVIDER_TIMEOUT_SECONDS",
-                                                       cls.provider_timeout_seconds)),
+                provider_timeout_seconds=float(
+                    env.get("GEOCODER_PROVIDER_TIMEOUT_SECONDS", cls.provider_timeout_seconds)
+                ),
                 lru_size=int(env.get("GEOCODER_LRU_SIZE", cls.lru_size)),
                 cache_table=env.get("GEOCODER_CACHE_TABLE") or None,
                 cache_ttl_days=float(env.get("GEOCODER_CACHE_TTL_DAYS", cls.cache_ttl_days)),

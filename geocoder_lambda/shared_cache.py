@@ -39,7 +39,9 @@ class DynamoDbCache:
         now = self.clock()
         try:
             for start in range(0, len(pending), BATCH_GET_LIMIT):
-                request = {self.table: {"Keys": [{"address_key": {"S": k}} for k in pending[start:start + BATCH_GET_LIMIT]]}}
+                request = {
+                    self.table: {"Keys": [{"address_key": {"S": k}} for k in pending[start : start + BATCH_GET_LIMIT]]}
+                }
                 for _ in range(UNPROCESSED_RETRIES + 1):
                     response = self.client.batch_get_item(RequestItems=request)
                     for item in response.get("Responses", {}).get(self.table, []):
@@ -57,7 +59,7 @@ class DynamoDbCache:
         writes = [{"PutRequest": {"Item": _item(self.item_key(k), a, expires_at)}} for k, a in answers.items()]
         try:
             for start in range(0, len(writes), BATCH_WRITE_LIMIT):
-                request = {self.table: writes[start:start + BATCH_WRITE_LIMIT]}
+                request = {self.table: writes[start : start + BATCH_WRITE_LIMIT]}
                 for _ in range(UNPROCESSED_RETRIES + 1):
                     request = self.client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
                     if not request:

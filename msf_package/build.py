@@ -17,8 +17,15 @@ HELPER_JAR = ROOT / "java" / "flink-job" / "target" / "streaming-orders-flink.ja
 JARFILE = "lib/pyflink-dependencies.jar"
 PYTHON_DIR = "python"
 # MSF's Python for runtime FLINK-2_2 (docs/design.md)
-TARGET = ["--platform", "manylinux2014_x86_64", "--implementation", "cp", "--python-version", "3.12",
-          "--only-binary=:all:"]
+TARGET = [
+    "--platform",
+    "manylinux2014_x86_64",
+    "--implementation",
+    "cp",
+    "--python-version",
+    "3.12",
+    "--only-binary=:all:",
+]
 
 
 class PackageError(Exception):
@@ -45,9 +52,24 @@ def build_package(out: Path) -> Path:
 
 
 def _install_dependencies(target: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                             "--no-deps", "--no-compile", "--target", str(target), *TARGET,
-                             "-r", str(PACKAGE / "requirements.txt")], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--no-compile",
+            "--target",
+            str(target),
+            *TARGET,
+            "-r",
+            str(PACKAGE / "requirements.txt"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         raise PackageError(f"pip could not fetch the job's dependencies for MSF's Python:\n{result.stderr}")
-

@@ -31,7 +31,7 @@ def publish(event: dict) -> tuple[str, dict]:
     if event["RequestType"] == "Delete":
         physical_id = event["PhysicalResourceId"]
         if physical_id.startswith("s3://"):  # else a create that failed before writing anything
-            bucket, key = physical_id[len("s3://"):].split("/", 1)
+            bucket, key = physical_id[len("s3://") :].split("/", 1)
             s3.delete_object(Bucket=bucket, Key=key)
             LOG.info("deleted %s", physical_id)
         return physical_id, {}

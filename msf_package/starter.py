@@ -28,8 +28,9 @@ def start(event: dict) -> tuple[str, dict]:
         flink = boto3.client("kinesisanalyticsv2")
         status = flink.describe_application(ApplicationName=name)["ApplicationDetail"]["ApplicationStatus"]
         if status == "READY":
-            flink.start_application(ApplicationName=name, RunConfiguration={
-                "FlinkRunConfiguration": {"AllowNonRestoredState": False}})
+            flink.start_application(
+                ApplicationName=name, RunConfiguration={"FlinkRunConfiguration": {"AllowNonRestoredState": False}}
+            )
             LOG.info("starting %s", name)
         else:
             LOG.info("%s is %s: left as it is", name, status)

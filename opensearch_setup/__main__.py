@@ -16,21 +16,37 @@ from opensearch_setup.http import Auth, JsonHttp, OpenSearchError
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m opensearch_setup", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", required=True, help="the cluster's endpoint, e.g. https://search-x.eu-west-1.es.amazonaws.com")
-    parser.add_argument("--dashboards-url", help="OpenSearch Dashboards (Amazon OpenSearch Service: <url>/_dashboards); "
-                        "without it no saved objects are applied")
+    parser = argparse.ArgumentParser(
+        prog="python -m opensearch_setup", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--url", required=True, help="the cluster's endpoint, e.g. https://search-x.eu-west-1.es.amazonaws.com"
+    )
+    parser.add_argument(
+        "--dashboards-url",
+        help="OpenSearch Dashboards (Amazon OpenSearch Service: <url>/_dashboards); "
+        "without it no saved objects are applied",
+    )
     parser.add_argument("--auth", choices=("none", "basic", "sigv4"), default="none")
     parser.add_argument("--region", help="for --auth sigv4")
     parser.add_argument("--shards", type=int, default=1)
     parser.add_argument("--replicas", type=int, default=1)
     parser.add_argument("--retention-days", type=int, default=30, help="ISM deletes an index this old (default 30)")
-    parser.add_argument("--no-security", dest="security", action="store_false",
-                        help="the cluster has no security plugin: skip roles and role mappings")
+    parser.add_argument(
+        "--no-security",
+        dest="security",
+        action="store_false",
+        help="the cluster has no security plugin: skip roles and role mappings",
+    )
     for role in ROLES:
-        parser.add_argument(f"--{role.removeprefix('orders_')}-role", dest=role, action="append", default=[],
-                            metavar="ARN", help=f"an IAM role ARN (or backend role) mapped to {role}; repeatable")
+        parser.add_argument(
+            f"--{role.removeprefix('orders_')}-role",
+            dest=role,
+            action="append",
+            default=[],
+            metavar="ARN",
+            help=f"an IAM role ARN (or backend role) mapped to {role}; repeatable",
+        )
     return parser.parse_args(argv)
 
 
@@ -43,8 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.auth == "basic" and not (auth.username and auth.password):
         print("opensearch_setup: --auth basic needs OPENSEARCH_USERNAME and OPENSEARCH_PASSWORD", file=sys.stderr)
         return 2
-    parameters = Parameters(shards=args.shards, replicas=args.replicas, retention_days=args.retention_days,
-                            backend_roles={role: tuple(getattr(args, role)) for role in ROLES}, security=args.security)
+    parameters = Parameters(
+        shards=args.shards,
+        replicas=args.replicas,
+        retention_days=args.retention_days,
+        backend_roles={role: tuple(getattr(args, role)) for role in ROLES},
+        security=args.security,
+    )
     try:
         dashboards = JsonHttp(args.dashboards_url, auth) if args.dashboards_url else None
         changes = bootstrap(JsonHttp(args.url, auth), dashboards, parameters)

@@ -33,6 +33,7 @@ LOG = logging.getLogger(__name__)
 class InternalUser:
     """A user of the security plugin's own database: how people sign in to Dashboards with a
     password (the domain's IAM principals cannot use a browser)."""
+
     name: str
     password: str
     role: str  # one of ROLES
@@ -80,8 +81,11 @@ def bootstrap(cluster: JsonHttp, dashboards: JsonHttp | None, parameters: Parame
     with_ism = has_index_management(cluster)
     changes = _policy(cluster, ism_policy(parameters)) if with_ism else []
     if not with_ism:
-        LOG.warning("the cluster has no index-management plugin: no ISM policy %s and no rollover setting in "
-                    "the template (indices are not rolled over nor deleted)", POLICY_ID)
+        LOG.warning(
+            "the cluster has no index-management plugin: no ISM policy %s and no rollover setting in "
+            "the template (indices are not rolled over nor deleted)",
+            POLICY_ID,
+        )
     changes += _template(cluster, index_template(parameters, with_ism))
     changes += _first_index(cluster)
     if parameters.security:
@@ -147,8 +151,9 @@ def _roles(cluster: JsonHttp, parameters: Parameters) -> list[str]:
         users = [user.name for user in parameters.users if user.role == name]
         if backend_roles or users:  # a role given no principals keeps whatever mapping it has
             body = {"backend_roles": list(backend_roles), "users": users}
-            changes += _put_if_different(cluster, f"/_plugins/_security/api/rolesmapping/{name}", name, body,
-                                         "role mapping")
+            changes += _put_if_different(
+                cluster, f"/_plugins/_security/api/rolesmapping/{name}", name, body, "role mapping"
+            )
     return changes
 
 
@@ -164,15 +169,21 @@ def _saved_objects(dashboards: JsonHttp, objects: list[dict]) -> list[str]:
     changed = []
     for saved in objects:
         current = dashboards.get(f"/api/saved_objects/{saved['type']}/{quote(saved['id'])}")
-        if current is None or not (covers(current.get("attributes", {}), saved["attributes"])
-                                   and _same_references(current.get("references", []), saved["references"])):
+        if current is None or not (
+            covers(current.get("attributes", {}), saved["attributes"])
+            and _same_references(current.get("references", []), saved["references"])
+        ):
             changed.append(saved)
     if not changed:
         return []
     ndjson = "".join(json.dumps(saved) + "\n" for saved in changed).encode()
-    answer = dashboards.send("POST", "/api/saved_objects/_import?overwrite=true", None,
-                             files={"file": ("orders.ndjson", ndjson, "application/ndjson")},
-                             headers={"osd-xsrf": "true"})
+    answer = dashboards.send(
+        "POST",
+        "/api/saved_objects/_import?overwrite=true",
+        None,
+        files={"file": ("orders.ndjson", ndjson, "application/ndjson")},
+        headers={"osd-xsrf": "true"},
+    )
     if not answer.get("success"):
         raise ValueError(f"Dashboards refused the saved objects: {json.dumps(answer.get('errors'))[:500]}")
     return [f"imported {saved['type']} {saved['id']}" for saved in changed]
@@ -195,7 +206,9 @@ def flat_settings(settings: dict, prefix: str = "") -> dict[str, str]:
         if isinstance(value, dict):
             flat |= flat_settings(value, f"{name}.")
         else:
-            flat[name if name.startswith("index.") else f"index.{name}"] = str(value).lower() if isinstance(value, bool) else str(value)
+            flat[name if name.startswith("index.") else f"index.{name}"] = (
+                str(value).lower() if isinstance(value, bool) else str(value)
+            )
     return flat
 
 

@@ -38,19 +38,21 @@ def bootstrap_action(event: dict) -> tuple[str, dict]:
 
 def apply(properties: dict) -> list[str]:
     auth = Auth(properties.get("Auth", "sigv4"), region=properties["Region"])
-    parameters = Parameters(shards=int(properties.get("Shards", 1)), replicas=int(properties.get("Replicas", 1)),
-                            retention_days=int(properties.get("RetentionDays", 30)),
-                            backend_roles={role: tuple(arn for arn in properties.get(ROLE_PROPERTIES[role], []) if arn)
-                                           for role in ROLES},
-                            users=tuple(_internal_user(user, properties["Region"])
-                                        for user in properties.get("DashboardsUsers", [])))
+    parameters = Parameters(
+        shards=int(properties.get("Shards", 1)),
+        replicas=int(properties.get("Replicas", 1)),
+        retention_days=int(properties.get("RetentionDays", 30)),
+        backend_roles={role: tuple(arn for arn in properties.get(ROLE_PROPERTIES[role], []) if arn) for role in ROLES},
+        users=tuple(_internal_user(user, properties["Region"]) for user in properties.get("DashboardsUsers", [])),
+    )
     dashboards = properties.get("DashboardsEndpoint")
-    return bootstrap(JsonHttp(properties["Endpoint"], auth), JsonHttp(dashboards, auth) if dashboards else None,
-                     parameters)
-
+    return bootstrap(
+        JsonHttp(properties["Endpoint"], auth), JsonHttp(dashboards, auth) if dashboards else None, parameters
+    )
 
 
 def _internal_user(user: dict, region: str) -> InternalUser:
-    secret = json.loads(boto3.client("secretsmanager", region_name=region)
-                        .get_secret_value(SecretId=user["Secret"])["SecretString"])
+    secret = json.loads(
+        boto3.client("secretsmanager", region_name=region).get_secret_value(SecretId=user["Secret"])["SecretString"]
+    )
     return InternalUser(secret["username"], secret["password"], user["Role"])

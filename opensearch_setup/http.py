@@ -37,8 +37,12 @@ class SigV4(requests.auth.AuthBase):
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
 
-        signed = AWSRequest(method=request.method, url=request.url, data=request.body or b"",
-                            headers={k: v for k, v in request.headers.items() if k.lower() != "connection"})
+        signed = AWSRequest(
+            method=request.method,
+            url=request.url,
+            data=request.body or b"",
+            headers={k: v for k, v in request.headers.items() if k.lower() != "connection"},
+        )
         SigV4Auth(self.credentials.get_frozen_credentials(), "es", self.region).add_auth(signed)
         request.headers.update(dict(signed.headers.items()))
         return request

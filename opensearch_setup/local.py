@@ -37,6 +37,7 @@ class LocalCluster:
 @dataclass(frozen=True)
 class WritePool:
     """The write thread pool; a small one answers a burst of bulk requests with 429."""
+
     threads: int | None = None  # OpenSearch's default: one per processor
     queue_size: int = 10_000
 
@@ -55,8 +56,9 @@ def command(port: int, write_pool: WritePool = WritePool(), heap: str = "1g") ->
 @contextmanager
 def running(port: int = 0, write_pool: WritePool = WritePool(), heap: str = "1g") -> Iterator[LocalCluster]:
     """The node for the length of the block; stopped (and its folder deleted) after it."""
-    process = subprocess.Popen(command(port, write_pool, heap), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command(port, write_pool, heap), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     stderr: list[str] = []
     threading.Thread(target=lambda: stderr.extend(process.stderr), daemon=True).start()
     try:
@@ -77,18 +79,30 @@ def _first_line(process: subprocess.Popen, stderr: list[str]) -> LocalCluster:
     reader.join(START_TIMEOUT_SECONDS)
     if not lines or not lines[0]:
         process.kill()
-        raise LocalClusterError(f"the local OpenSearch did not answer within {START_TIMEOUT_SECONDS} s: "
-                                + "".join(stderr)[-2000:])
+        raise LocalClusterError(
+            f"the local OpenSearch did not answer within {START_TIMEOUT_SECONDS} s: " + "".join(stderr)[-2000:]
+        )
     return LocalCluster(**json.loads(lines[0]))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m opensearch_setup.local", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--port", type=int, default=9200, help="the HTTP port on 127.0.0.1 (default 9200; 0: a free one)")
-    parser.add_argument("--write-threads", type=int, help="the write thread pool's threads (default: one per processor)")
-    parser.add_argument("--write-queue-size", type=int, default=10_000,
-                        help="the write thread pool's queue (default 10000; small values make bulks meet 429)")
+    parser = argparse.ArgumentParser(
+        prog="python -m opensearch_setup.local",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--port", type=int, default=9200, help="the HTTP port on 127.0.0.1 (default 9200; 0: a free one)"
+    )
+    parser.add_argument(
+        "--write-threads", type=int, help="the write thread pool's threads (default: one per processor)"
+    )
+    parser.add_argument(
+        "--write-queue-size",
+        type=int,
+        default=10_000,
+        help="the write thread pool's queue (default 10000; small values make bulks meet 429)",
+    )
     parser.add_argument("--heap", default="1g", help="the JVM's heap (default 1g)")
     args = parser.parse_args(argv)
     try:

@@ -29,12 +29,32 @@ class Tile:
 
 def ship_location_tiles(cluster: JsonHttp, precision: int = 7) -> list[Tile]:
     """Every tile holding orders, with their count and net paid."""
-    answer = cluster.send("POST", f"/{READ_ALIAS}/_search", {"size": 0, "aggs": {"tiles": {
-        "geotile_grid": {"field": LOCATION, "precision": precision, "size": 65535},
-        "aggs": {"net_paid": {"sum": {"field": "net_paid"}}, "centre": {"geo_centroid": {"field": LOCATION}}}}}})
-    return [Tile(bucket["key"], bucket["centre"]["location"]["lat"], bucket["centre"]["location"]["lon"],
-                 bucket["doc_count"], round(bucket["net_paid"]["value"], 2))
-            for bucket in answer["aggregations"]["tiles"]["buckets"]]
+    answer = cluster.send(
+        "POST",
+        f"/{READ_ALIAS}/_search",
+        {
+            "size": 0,
+            "aggs": {
+                "tiles": {
+                    "geotile_grid": {"field": LOCATION, "precision": precision, "size": 65535},
+                    "aggs": {
+                        "net_paid": {"sum": {"field": "net_paid"}},
+                        "centre": {"geo_centroid": {"field": LOCATION}},
+                    },
+                }
+            },
+        },
+    )
+    return [
+        Tile(
+            bucket["key"],
+            bucket["centre"]["location"]["lat"],
+            bucket["centre"]["location"]["lon"],
+            bucket["doc_count"],
+            round(bucket["net_paid"]["value"], 2),
+        )
+        for bucket in answer["aggregations"]["tiles"]["buckets"]
+    ]
 
 
 def project(lon: float, lat: float) -> tuple[float, float]:
@@ -104,10 +124,19 @@ for (const tile of [...tiles].sort((a, b) => b.net_paid - a.net_paid)) {{
 
 def write_html(tiles: list[Tile], path: Path, precision: int) -> None:
     points = [[round(lon, 3), round(lat, 3)] for lon, lat in background()]
-    path.write_text(PAGE.format(orders=sum(t.orders for t in tiles), count=len(tiles), precision=precision,
-                                width=WIDTH, height=HEIGHT, bounds=json.dumps(BOUNDS),
-                                tiles=json.dumps([asdict(t) for t in tiles]), background=json.dumps(points)),
-                    encoding="utf-8")
+    path.write_text(
+        PAGE.format(
+            orders=sum(t.orders for t in tiles),
+            count=len(tiles),
+            precision=precision,
+            width=WIDTH,
+            height=HEIGHT,
+            bounds=json.dumps(BOUNDS),
+            tiles=json.dumps([asdict(t) for t in tiles]),
+            background=json.dumps(points),
+        ),
+        encoding="utf-8",
+    )
 
 
 def write_map(cluster: JsonHttp, folder: Path, precision: int = 7) -> list[Tile]:

@@ -17,8 +17,10 @@ def empty_bucket(s3, bucket: str) -> int:
     """Deletes every object version and delete marker of `bucket`; how many."""
     deleted = 0
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-        doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                  for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        doomed = [
+            {"Key": v["Key"], "VersionId": v["VersionId"]}
+            for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+        ]
         if doomed:
             answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
             if answer.get("Errors"):
@@ -40,8 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{bucket}: {empty_bucket(s3, bucket)} object versions deleted")
     cloudformation.delete_stack(StackName=arguments.stack)
     print(f"deleting {arguments.stack} (the OpenSearch domain takes a while)...")
-    cloudformation.get_waiter("stack_delete_complete").wait(StackName=arguments.stack,
-                                                            WaiterConfig={"Delay": 30, "MaxAttempts": 120})
+    cloudformation.get_waiter("stack_delete_complete").wait(
+        StackName=arguments.stack, WaiterConfig={"Delay": 30, "MaxAttempts": 120}
+    )
     print("deleted")
     return 0
 

@@ -11,8 +11,12 @@ from tests.job_runs import KilledRun, run_killed_and_resumed
 from tests.lambda_build import sam_build_into
 
 # boto3 needs credentials and a region even for moto; never real ones in tests.
-for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                   "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+for key, value in {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}.items():
     os.environ[key] = value
 
 
@@ -47,8 +51,9 @@ def killed_and_resumed(tmp_path_factory, opensearch) -> KilledRun:
 def served_geocoder():
     """The real geocoder Lambda handler served over HTTP (its embedded offline provider), as the
     demo and the job use it: its base URL."""
-    process = subprocess.Popen([sys.executable, "-m", "geocoder_lambda.serve", "--port", "0"],
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "geocoder_lambda.serve", "--port", "0"], stdout=subprocess.PIPE, text=True
+    )
     url = json.loads(process.stdout.readline())["geocoder"]
     yield url
     process.terminate()
@@ -64,6 +69,7 @@ def sam_build(tmp_path_factory) -> Path:
 @pytest.fixture
 def configure(monkeypatch):
     """Sets the function's environment and starts a fresh container (the chain is built per container)."""
+
     def apply(**env: str) -> None:
         for key in list(os.environ):
             if key.startswith(("GEOCODER_", "GEOPY_")):

@@ -78,6 +78,7 @@ def fast_check(name: str) -> Callable[[object], object]:
 
 class _Members(dict):
     """A JSON object's members, and whether one of them was named twice."""
+
     named_twice = False
 
 
@@ -106,8 +107,9 @@ def read_record(line: bytes) -> object:
     (RFC 7493) as docs/contract.md §4 asks: UTF-8, numbers of at most MAX_NUMBER_LENGTH characters, and
     an object's own members named once and holding no lone surrogate."""
     try:
-        record = json.loads(line, parse_float=_number, parse_int=_number, parse_constant=_no_constant,
-                            object_pairs_hook=_members)
+        record = json.loads(
+            line, parse_float=_number, parse_int=_number, parse_constant=_no_constant, object_pairs_hook=_members
+        )
     except RecursionError:
         raise ValueError("nested too deep") from None
     if isinstance(record, _Members):

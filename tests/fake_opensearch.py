@@ -55,8 +55,9 @@ class FakeOpenSearch(LocalServer):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 url = urlsplit(self.path)
                 with fake._lock:
-                    status, answer = fake.route(self.command, unquote(url.path), parse_qs(url.query), raw,
-                                                dict(self.headers.items()))
+                    status, answer = fake.route(
+                        self.command, unquote(url.path), parse_qs(url.query), raw, dict(self.headers.items())
+                    )
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -89,8 +90,9 @@ class FakeOpenSearch(LocalServer):
             match = re.fullmatch(pattern, path)
             if match:
                 if self.sigv4:
-                    problem = self._signature_problem(method, path + (f"?{urlencode(query, doseq=True)}" if query else ""),
-                                                      raw, headers)
+                    problem = self._signature_problem(
+                        method, path + (f"?{urlencode(query, doseq=True)}" if query else ""), raw, headers
+                    )
                     if problem:
                         return 403, {"message": problem}
                 status, answer = handler(method, query, raw, headers, *match.groups())
@@ -100,8 +102,10 @@ class FakeOpenSearch(LocalServer):
         return 400, error(400, "unknown_endpoint", f"no handler for {method} {path}")
 
     def _plugins(self, method, query, raw, headers):
-        return 200, [{"name": "node-1", "component": name, "version": "2.19.4.0"}
-                     for name in ("opensearch-index-management", "opensearch-job-scheduler", "opensearch-security")]
+        return 200, [
+            {"name": "node-1", "component": name, "version": "2.19.4.0"}
+            for name in ("opensearch-index-management", "opensearch-job-scheduler", "opensearch-security")
+        ]
 
     def _index_template(self, method, query, raw, headers, name):
         if method == "PUT":
@@ -117,24 +121,34 @@ class FakeOpenSearch(LocalServer):
     def _policy(self, method, query, raw, headers, policy_id):
         current = self.policies.get(policy_id)
         if method == "PUT":
-            if current and (query.get("if_seq_no", [None])[0] != str(current["_seq_no"])
-                            or query.get("if_primary_term", [None])[0] != str(current["_primary_term"])):
+            if current and (
+                query.get("if_seq_no", [None])[0] != str(current["_seq_no"])
+                or query.get("if_primary_term", [None])[0] != str(current["_primary_term"])
+            ):
                 return 409, error(409, "version_conflict_engine_exception", f"[{policy_id}]: version conflict")
             policy = json.loads(raw)["policy"]
             policy.update(policy_id=policy_id, schema_version=17, error_notification=None, last_updated_time=1)
             for template in policy.get("ism_template", []):
                 template["last_updated_time"] = 1
             version = (current["_version"] + 1) if current else 1
-            self.policies[policy_id] = {"_id": policy_id, "_version": version, "_seq_no": version - 1,
-                                        "_primary_term": 1, "policy": policy}
+            self.policies[policy_id] = {
+                "_id": policy_id,
+                "_version": version,
+                "_seq_no": version - 1,
+                "_primary_term": 1,
+                "policy": policy,
+            }
             return (200 if current else 201), {k: v for k, v in self.policies[policy_id].items()}
         if current is None:
             return 404, error(404, "status_exception", "Policy not found")
         return 200, current
 
     def _alias(self, method, query, raw, headers, alias):
-        holders = {index: {"aliases": {alias: found["aliases"][alias]}}
-                   for index, found in self.indices.items() if alias in found["aliases"]}
+        holders = {
+            index: {"aliases": {alias: found["aliases"][alias]}}
+            for index, found in self.indices.items()
+            if alias in found["aliases"]
+        }
         if not holders:
             return 404, {"error": f"alias [{alias}] missing", "status": 404}
         return 200, holders
@@ -169,8 +183,13 @@ class FakeOpenSearch(LocalServer):
                 status = faults.pop(0)
                 result = {"status": status, "error": {"type": "es_rejected_execution_exception", "reason": "fault"}}
             elif unmapped:
-                result = {"status": 400, "error": {"type": "strict_dynamic_mapping_exception",
-                                                   "reason": f"mapping set to strict, dynamic introduction of [{unmapped}] is not allowed"}}
+                result = {
+                    "status": 400,
+                    "error": {
+                        "type": "strict_dynamic_mapping_exception",
+                        "reason": f"mapping set to strict, dynamic introduction of [{unmapped}] is not allowed",
+                    },
+                }
             else:
                 created = document_id not in self.documents.setdefault(index, {})
                 self.documents[index][document_id] = document
@@ -186,20 +205,31 @@ class FakeOpenSearch(LocalServer):
         from botocore.credentials import Credentials
 
         lower = {k.lower(): v for k, v in headers.items()}
-        found = re.fullmatch(r"AWS4-HMAC-SHA256 Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request, "
-                             r"SignedHeaders=([^,]+), Signature=([0-9a-f]{64})", lower.get("authorization", ""))
+        found = re.fullmatch(
+            r"AWS4-HMAC-SHA256 Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request, "
+            r"SignedHeaders=([^,]+), Signature=([0-9a-f]{64})",
+            lower.get("authorization", ""),
+        )
         if not found:
             return "no SigV4 Authorization header"
         access_key, region, service, signed, signature = found.groups()
         expected_key, secret_key, expected_region = self.sigv4
         if (access_key, region, service) != (expected_key, expected_region, "es"):
             return f"credential scope {access_key}/{region}/{service} is not {expected_key}/{expected_region}/es"
-        request = AWSRequest(method=method, url=self.url + path, data=raw,
-                             headers={name: lower[name] for name in signed.split(";") if name != "host"})
+        request = AWSRequest(
+            method=method,
+            url=self.url + path,
+            data=raw,
+            headers={name: lower[name] for name in signed.split(";") if name != "host"},
+        )
         request.context["timestamp"] = lower["x-amz-date"]
         signer = SigV4Auth(Credentials(access_key, secret_key, lower.get("x-amz-security-token")), service, region)
         expected = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
-        return None if signature == expected else "The request signature we calculated does not match the signature you provided."
+        return (
+            None
+            if signature == expected
+            else "The request signature we calculated does not match the signature you provided."
+        )
 
     def _write_index(self, target: str) -> str:
         for index, found in self.indices.items():
@@ -219,7 +249,10 @@ class FakeOpenSearch(LocalServer):
         if method == "PUT":
             existed = name in store
             store[name] = {**json.loads(raw), "reserved": False, "hidden": False, "static": False}
-            return (200 if existed else 201), {"status": "OK" if existed else "CREATED", "message": f"'{name}' updated."}
+            return (200 if existed else 201), {
+                "status": "OK" if existed else "CREATED",
+                "message": f"'{name}' updated.",
+            }
         if name not in store:
             return 404, {"status": "NOT_FOUND", "message": f"Resource '{name}' not found."}
         return 200, {name: store[name]}
@@ -233,13 +266,19 @@ class FakeOpenSearch(LocalServer):
             return self._security(self.internal_users, method, query, raw, headers, name)
         status, answer = self._security(self.internal_users, method, query, raw, headers, name)
         if status == 200:
-            answer = {name: {"hash": "", "backend_roles": [], "attributes": {}, "description": answer[name]["description"]}}
+            answer = {
+                name: {"hash": "", "backend_roles": [], "attributes": {}, "description": answer[name]["description"]}
+            }
         return status, answer
 
     def _saved_object(self, method, query, raw, headers, kind, object_id):
         found = self.saved_objects.get((kind, object_id))
         if found is None:
-            return 404, {"statusCode": 404, "error": "Not Found", "message": f"Saved object [{kind}/{object_id}] not found"}
+            return 404, {
+                "statusCode": 404,
+                "error": "Not Found",
+                "message": f"Saved object [{kind}/{object_id}] not found",
+            }
         return 200, found
 
     def _import(self, method, query, raw, headers, *groups):
@@ -254,7 +293,11 @@ class FakeOpenSearch(LocalServer):
                 errors.append({"id": saved["id"], "type": saved["type"], "error": {"type": "conflict"}})
                 continue
             self.saved_objects[key] = {**saved, "version": "WzEsMV0=", "updated_at": "2026-11-26T00:00:00.000Z"}
-        return 200, {"success": not errors, "successCount": len(objects) - len(errors), **({"errors": errors} if errors else {})}
+        return 200, {
+            "success": not errors,
+            "successCount": len(objects) - len(errors),
+            **({"errors": errors} if errors else {}),
+        }
 
 
 def _first_unmapped(document: dict, properties: dict, prefix: str = "") -> str | None:
@@ -269,4 +312,7 @@ def _first_unmapped(document: dict, properties: dict, prefix: str = "") -> str |
 
 
 def error(status: int, kind: str, reason: str) -> dict:
-    return {"error": {"root_cause": [{"type": kind, "reason": reason}], "type": kind, "reason": reason}, "status": status}
+    return {
+        "error": {"root_cause": [{"type": kind, "reason": reason}], "type": kind, "reason": reason},
+        "status": status,
+    }

@@ -72,8 +72,12 @@ class FaultyKinesisProxy(LocalServer):
         results, stored_iter = [], iter(stored)
         for i in range(len(records)):
             if i in failing:
-                results.append({"ErrorCode": "ProvisionedThroughputExceededException",
-                                "ErrorMessage": "Rate exceeded for shard (injected by the test proxy)"})
+                results.append(
+                    {
+                        "ErrorCode": "ProvisionedThroughputExceededException",
+                        "ErrorMessage": "Rate exceeded for shard (injected by the test proxy)",
+                    }
+                )
             else:
                 results.append(next(stored_iter))
         failed = sum("ErrorCode" in r for r in results)

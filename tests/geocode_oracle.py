@@ -31,9 +31,11 @@ def _geocode(zip_code: str | None, state: str | None, city: str | None) -> tuple
     state = (state or "").strip().upper()
     city = " ".join((city or "").upper().split())
     in_state = zipcodes.filter_by(state=state) if len(state) == 2 and state.isalpha() else []
-    points = ([(r["lat"], r["long"]) for r in in_state if " ".join(r["city"].upper().split()) == city]
-              or [(r["lat"], r["long"]) for r in in_state
-                  if city in {" ".join(name.upper().split()) for name in r["acceptable_cities"]}])
+    points = [(r["lat"], r["long"]) for r in in_state if " ".join(r["city"].upper().split()) == city] or [
+        (r["lat"], r["long"])
+        for r in in_state
+        if city in {" ".join(name.upper().split()) for name in r["acceptable_cities"]}
+    ]
     if points:
         lat = round(sum(float(p[0]) for p in points) / len(points), 4)
         lon = round(sum(float(p[1]) for p in points) / len(points), 4)

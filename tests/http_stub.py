@@ -9,6 +9,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+
 class LocalServer:
     """An HTTP server on a free loopback port, answering from a daemon thread until `close()`."""
 

@@ -29,7 +29,9 @@ def read_orders(out: Path) -> list[dict]:
             for role in ("bill_customer", "ship_customer"):
                 address = (document.get(role) or {}).get("address") or {}
                 if address.get("location"):
-                    address["location"] = {k: Decimal(v).quantize(LOCATION_PLACES) for k, v in address["location"].items()}
+                    address["location"] = {
+                        k: Decimal(v).quantize(LOCATION_PLACES) for k, v in address["location"].items()
+                    }
             orders.append({**document, "dt": partition.removeprefix("dt=")})
     return orders
 
@@ -58,11 +60,15 @@ def differences(oracle: Oracle, orders: list[dict], limit: int = 10) -> list[str
             continue
         wrong = [k for k, v in expected.sale_fields.items() if document.get(k) != v]
         if wrong:
-            problems.append(f"{document['line_id']}: {', '.join(f'{k}={document.get(k)!r} expected {expected.sale_fields[k]!r}' for k in wrong)}")
+            problems.append(
+                f"{document['line_id']}: {', '.join(f'{k}={document.get(k)!r} expected {expected.sale_fields[k]!r}' for k in wrong)}"
+            )
         enrichment = (document["bill_customer"], document["ship_customer"], sorted(document["missing"]))
         if expected.enrichments is not None and enrichment not in expected.enrichments:
-            problems.append(f"{document['line_id']}: customers/addresses/missing {json.dumps(enrichment, default=str)[:400]} "
-                            f"expected {json.dumps(expected.enrichments[0], default=str)[:400]}")
+            problems.append(
+                f"{document['line_id']}: customers/addresses/missing {json.dumps(enrichment, default=str)[:400]} "
+                f"expected {json.dumps(expected.enrichments[0], default=str)[:400]}"
+            )
         extra = document.keys() - expected.sale_fields.keys() - {"bill_customer", "ship_customer", "missing"}
         if extra:
             problems.append(f"{document['line_id']}: fields the contract does not have: {sorted(extra)}")

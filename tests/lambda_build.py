@@ -25,9 +25,19 @@ def lambda_runtime(folder: Path) -> Path:
 def sam_build_into(work: Path) -> Path:
     """`sam build` of the whole template."""
     build_dir = work / "build"
-    result = subprocess.run([Path(sys.executable).parent / "sam", "build", "--template-file", ROOT / "template.yaml",
-                             "--build-dir", build_dir], cwd=work,
-                            env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            Path(sys.executable).parent / "sam",
+            "build",
+            "--template-file",
+            ROOT / "template.yaml",
+            "--build-dir",
+            build_dir,
+        ],
+        cwd=work,
+        env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return build_dir

@@ -40,7 +40,9 @@ def _open_shard_for_key(self, partition_key: str, explicit_hash_key: str):
     if first is None or first.is_open:
         return first
     key = int(explicit_hash_key) if explicit_hash_key else int(models.md5_hash(partition_key.encode()).hexdigest(), 16)
-    return next(shard for shard in self.shards.values() if shard.is_open and shard.starting_hash <= key <= shard.ending_hash)
+    return next(
+        shard for shard in self.shards.values() if shard.is_open and shard.starting_hash <= key <= shard.ending_hash
+    )
 
 
 def give_moto_kinesis_resharding() -> None:

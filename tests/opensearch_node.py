@@ -34,8 +34,9 @@ def reset(cluster: LocalCluster) -> None:
 
 def bulk_index(http: JsonHttp, documents: list[dict], index: str = WRITE_ALIAS) -> dict:
     """The `_bulk` answer for indexing `documents` (by their line_id) into `index`, refreshed."""
-    body = "".join(json.dumps({"index": {"_index": index, "_id": d["line_id"]}}) + "\n" + json.dumps(d) + "\n"
-                   for d in documents)
+    body = "".join(
+        json.dumps({"index": {"_index": index, "_id": d["line_id"]}}) + "\n" + json.dumps(d) + "\n" for d in documents
+    )
     return http.send("POST", "/_bulk?refresh=true", None, data=body, headers={"Content-Type": "application/x-ndjson"})
 
 
@@ -46,8 +47,11 @@ def user_with_role(cluster: LocalCluster, role: str) -> JsonHttp:
     http.send("PUT", f"/_plugins/_security/api/internalusers/{name}", {"password": password})
     mapping = http.get(f"/_plugins/_security/api/rolesmapping/{role}") or {role: {}}
     users = sorted({*mapping[role].get("users", []), name})
-    http.send("PUT", f"/_plugins/_security/api/rolesmapping/{role}",
-              {"users": users, "backend_roles": mapping[role].get("backend_roles", [])})
+    http.send(
+        "PUT",
+        f"/_plugins/_security/api/rolesmapping/{role}",
+        {"users": users, "backend_roles": mapping[role].get("backend_roles", [])},
+    )
     return JsonHttp(cluster.url, Auth("basic", name, password))
 
 

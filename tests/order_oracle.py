@@ -28,8 +28,18 @@ Geocoder = Callable[[dict], tuple[dict | None, dict]]  # address record -> (loca
 
 def not_geocoded(address: dict) -> tuple[None, dict]:
     return None, DISABLED_GEOCODE
-TEXT_FIELDS = {"bill_customer_id", "ship_customer_id", "warehouse_id", "promo_id", "ship_delay", "ship_mode",
-               "ship_carrier", "sale_datetime"}
+
+
+TEXT_FIELDS = {
+    "bill_customer_id",
+    "ship_customer_id",
+    "warehouse_id",
+    "promo_id",
+    "ship_delay",
+    "ship_mode",
+    "ship_carrier",
+    "sale_datetime",
+}
 
 
 def millis(timestamp: str) -> int:
@@ -105,8 +115,12 @@ def customer_document(customer: dict | None, address: dict | None, geocode: Geoc
     located = None
     if address is not None:
         location, outcome = geocode(address)
-        located = {**address, "gmt_offset": None if address["gmt_offset"] is None else Decimal(str(address["gmt_offset"])),
-                   "location": location, "geocode": outcome}
+        located = {
+            **address,
+            "gmt_offset": None if address["gmt_offset"] is None else Decimal(str(address["gmt_offset"])),
+            "location": location,
+            "geocode": outcome,
+        }
     return {**customer, "address": located}
 
 
@@ -122,8 +136,9 @@ class Oracle:
     dead_letters: Counter  # (stream, the record's bytes)
 
 
-def expected_output(bus: Path, reference_root: Path, bound_seconds: float = 60,
-                    geocode: Geocoder = not_geocoded) -> Oracle:
+def expected_output(
+    bus: Path, reference_root: Path, bound_seconds: float = 60, geocode: Geocoder = not_geocoded
+) -> Oracle:
     """`geocode`: what the job's geocoding step gives an address (by default: geocoding off)."""
     bound_ms = int(bound_seconds * 1000)
     delivered = {s: read_stream(bus, s, bound_ms) for s in STREAMS}
@@ -137,8 +152,14 @@ def expected_output(bus: Path, reference_root: Path, bound_seconds: float = 60,
         if line_id in orders:
             continue  # a redelivery: one document per sale line
         at = millis(sale["sale_datetime"])
-        fields = {k: (Decimal(str(v)) if v is not None and k not in TEXT_FIELDS and k not in ("order_id", "item_id", "quantity") else v)
-                  for k, v in sale.items()}
+        fields = {
+            k: (
+                Decimal(str(v))
+                if v is not None and k not in TEXT_FIELDS and k not in ("order_id", "item_id", "quantity")
+                else v
+            )
+            for k, v in sale.items()
+        }
         fields["line_id"] = line_id
         fields["item"] = items.get(str(sale["item_id"]))
         fields["promo"] = promos.get(sale["promo_id"]) if sale["promo_id"] is not None else None
@@ -155,8 +176,9 @@ def expected_output(bus: Path, reference_root: Path, bound_seconds: float = 60,
     return Oracle(orders, dead)
 
 
-def _enrich(sale: dict, at: int, customers: Versions, addresses: Versions, late_visible: bool, fields: dict,
-            geocode: Geocoder) -> tuple:
+def _enrich(
+    sale: dict, at: int, customers: Versions, addresses: Versions, late_visible: bool, fields: dict, geocode: Geocoder
+) -> tuple:
     missing = []
     documents = []
     for role in ("bill", "ship"):

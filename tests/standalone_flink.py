@@ -37,19 +37,38 @@ class StandaloneFlink:
     def __init__(self, work: Path, settings: dict[str, str], env: dict[str, str]):
         self.rest_port = free_port()
         configuration = _flat(yaml.safe_load((FLINK_HOME / "conf" / "config.yaml").read_text()))
-        configuration.update({"jobmanager.rpc.port": str(free_port()), "rest.port": str(self.rest_port),
-                              "rest.bind-address": "localhost", "taskmanager.numberOfTaskSlots": "2",
-                              "taskmanager.memory.process.size": "3g", "parallelism.default": "2", **settings})
+        configuration.update(
+            {
+                "jobmanager.rpc.port": str(free_port()),
+                "rest.port": str(self.rest_port),
+                "rest.bind-address": "localhost",
+                "taskmanager.numberOfTaskSlots": "2",
+                "taskmanager.memory.process.size": "3g",
+                "parallelism.default": "2",
+                **settings,
+            }
+        )
         (work / "conf").mkdir(parents=True)
         (work / "conf" / "config.yaml").write_text(yaml.safe_dump(configuration))
         (work / "log").mkdir()
-        self.env = {**env, "FLINK_HOME": str(FLINK_HOME), "FLINK_CONF_DIR": str(work / "conf"),
-                    "FLINK_LOG_DIR": str(work / "log"), "FLINK_PLUGINS_DIR": str(S3_PLUGIN)}
+        self.env = {
+            **env,
+            "FLINK_HOME": str(FLINK_HOME),
+            "FLINK_CONF_DIR": str(work / "conf"),
+            "FLINK_LOG_DIR": str(work / "log"),
+            "FLINK_PLUGINS_DIR": str(S3_PLUGIN),
+        }
         self.log = work / "log"
-        self.processes = [subprocess.Popen(["bash", str(FLINK_HOME / "bin" / script), "start-foreground"],
-                                           env=self.env, stdout=(self.log / f"{script}.out").open("w"),
-                                           stderr=subprocess.STDOUT, start_new_session=True)
-                          for script in ("jobmanager.sh", "taskmanager.sh")]
+        self.processes = [
+            subprocess.Popen(
+                ["bash", str(FLINK_HOME / "bin" / script), "start-foreground"],
+                env=self.env,
+                stdout=(self.log / f"{script}.out").open("w"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            for script in ("jobmanager.sh", "taskmanager.sh")
+        ]
         deadline = time.monotonic() + 120
         while self._overview().get("taskmanagers") != 1:
             assert time.monotonic() < deadline, f"the cluster did not start: see {self.log}"
@@ -67,10 +86,31 @@ class StandaloneFlink:
         """`flink run -py` of an application folder as MSF lays out its zip, detached."""
         python = sys.executable
         return subprocess.run(
-            ["bash", str(FLINK_HOME / "bin" / "flink"), "run", "-m", f"localhost:{self.rest_port}", "--detached",
-             "-py", str(app / run_options["python"]), "-pyfs", str(app / run_options["pyFiles"]),
-             "-j", str(app / run_options["jarfile"]), "-pyclientexec", python, "-pyexec", python, *arguments],
-            cwd=app, env=self.env, capture_output=True, text=True, timeout=300)
+            [
+                "bash",
+                str(FLINK_HOME / "bin" / "flink"),
+                "run",
+                "-m",
+                f"localhost:{self.rest_port}",
+                "--detached",
+                "-py",
+                str(app / run_options["python"]),
+                "-pyfs",
+                str(app / run_options["pyFiles"]),
+                "-j",
+                str(app / run_options["jarfile"]),
+                "-pyclientexec",
+                python,
+                "-pyexec",
+                python,
+                *arguments,
+            ],
+            cwd=app,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     def jobs(self) -> list[dict]:
         with urllib.request.urlopen(f"http://localhost:{self.rest_port}/jobs/overview", timeout=5) as response:

@@ -27,8 +27,26 @@ def test_sample_events_are_valid(stream):
 
 
 # Values of every JSON kind, and those where drafts or validators could read a type differently.
-ODD_VALUES = [None, True, 0, 1.0, 1.5, -3, 1e2, "", "12.34", "-0.05", "1e2", "12.", "x", "2026-11-24",
-              "2026-11-24T11:15:30Z", "2026-11-24T11:15:30.123+01:00", [], {}]
+ODD_VALUES = [
+    None,
+    True,
+    0,
+    1.0,
+    1.5,
+    -3,
+    1e2,
+    "",
+    "12.34",
+    "-0.05",
+    "1e2",
+    "12.",
+    "x",
+    "2026-11-24",
+    "2026-11-24T11:15:30Z",
+    "2026-11-24T11:15:30.123+01:00",
+    [],
+    {},
+]
 
 
 @pytest.mark.parametrize("stream", STREAMS)
@@ -60,13 +78,16 @@ def test_order_document_carries_exactly_the_input_fields():
     assert set(defs["promo"]["properties"]) == set(schema("promos")["properties"])
 
 
-@pytest.mark.parametrize("change, valid", [
-    ({}, True),
-    ({"missing": ["promo", "promo"]}, False),
-    ({"missing": ["warehouse"]}, False),
-    ({"net_paid": "12.34"}, False),  # money is a JSON number in the output
-    ({"surprise": 1}, False),  # closed: the index template maps every field, nothing dynamic
-])
+@pytest.mark.parametrize(
+    "change, valid",
+    [
+        ({}, True),
+        ({"missing": ["promo", "promo"]}, False),
+        ({"missing": ["warehouse"]}, False),
+        ({"net_paid": "12.34"}, False),  # money is a JSON number in the output
+        ({"surprise": 1}, False),  # closed: the index template maps every field, nothing dynamic
+    ],
+)
 def test_order_schema_holds_the_output_rules(change, valid):
     document = {**json.loads((EVENTS / "order.json").read_text()), **change}
     assert validator("order").is_valid(document) is valid

@@ -18,17 +18,53 @@ from datagen.cli import main
 from tests.contract import STREAMS, classify, validator
 
 # Every reality well above its default rate, so that a small run holds several of each.
-REALITIES = ["--customer-updates-rate", "0.3", "--moves-rate", "0.1", "--address-updates-rate", "0.2",
-             "--out-of-order-rate", "0.3", "--late-rate", "0.01", "--duplicates-rate", "0.02",
-             "--orphans-rate", "0.02", "--bad-rate", "0.01", "--unknown-addresses-rate", "0.05",
-             "--unknown-references-rate", "0.02"]
+REALITIES = [
+    "--customer-updates-rate",
+    "0.3",
+    "--moves-rate",
+    "0.1",
+    "--address-updates-rate",
+    "0.2",
+    "--out-of-order-rate",
+    "0.3",
+    "--late-rate",
+    "0.01",
+    "--duplicates-rate",
+    "0.02",
+    "--orphans-rate",
+    "0.02",
+    "--bad-rate",
+    "0.01",
+    "--unknown-addresses-rate",
+    "0.05",
+    "--unknown-references-rate",
+    "0.02",
+]
 TIME_FIELD = {"customers": "customer_datetime", "addresses": "address_datetime", "sales": "sale_datetime"}
 
 
 def generate(root: Path, *extra: str, seed: int = 7, customers: int = 400, sales: int = 6000) -> Path:
-    args = ["--bus", str(root / "bus"), "--reference", str(root / "reference"), "--customers", str(customers),
-            "--sales", str(sales), "--seed", str(seed), "--days", "2", "--records-per-file", "500",
-            "--quiet", "--reference-formats", "csv,parquet", *REALITIES, *extra]
+    args = [
+        "--bus",
+        str(root / "bus"),
+        "--reference",
+        str(root / "reference"),
+        "--customers",
+        str(customers),
+        "--sales",
+        str(sales),
+        "--seed",
+        str(seed),
+        "--days",
+        "2",
+        "--records-per-file",
+        "500",
+        "--quiet",
+        "--reference-formats",
+        "csv,parquet",
+        *REALITIES,
+        *extra,
+    ]
     assert main(args) == 0
     return root
 
@@ -62,8 +98,9 @@ def test_every_record_is_valid_or_a_counted_bad_one(run, manifest, stream):
     kinds = Counter(classify(stream, line) for line in lines(run, stream))
     expected_bad = manifest["streams"][stream]["bad"]
     assert sum(expected_bad.values()) > 0, "the run should inject bad records"
-    assert kinds == Counter({"valid": manifest["streams"][stream]["valid"],
-                             **{k: v for k, v in expected_bad.items() if v}})
+    assert kinds == Counter(
+        {"valid": manifest["streams"][stream]["valid"], **{k: v for k, v in expected_bad.items() if v}}
+    )
 
 
 @pytest.mark.parametrize("stream", STREAMS)
@@ -81,10 +118,17 @@ def test_manifest_entities_match_the_records(run, manifest):
     sales = valid_records(run, "sales")
     entities = manifest["entities"]
     assert len({c["customer_id"] for c in customers}) == entities["customers"] == 400
-    assert len(customers) == entities["customer_versions"] == 400 + sum(
-        manifest["realities"][k] for k in ("customer_updates", "moves"))
+    assert (
+        len(customers)
+        == entities["customer_versions"]
+        == 400 + sum(manifest["realities"][k] for k in ("customer_updates", "moves"))
+    )
     assert len({a["address_id"] for a in addresses}) == entities["addresses"] == 400 + manifest["realities"]["moves"]
-    assert len(addresses) == entities["address_versions"] == entities["addresses"] + manifest["realities"]["address_updates"]
+    assert (
+        len(addresses)
+        == entities["address_versions"]
+        == entities["addresses"] + manifest["realities"]["address_updates"]
+    )
     lines_by_key = Counter((s["order_id"], s["item_id"]) for s in sales)
     assert len(lines_by_key) == entities["sale_lines"] == 6000
     assert len({s["order_id"] for s in sales}) == entities["orders"]
@@ -100,8 +144,12 @@ def test_duplicates_are_identical_redeliveries(run):
 
 def test_money_is_consistent_to_the_cent(run):
     for sale in valid_records(run, "sales"):
-        m = {k: Decimal(v) for k, v in sale.items() if isinstance(v, str) and k.endswith(
-            ("_cost", "_price", "_amt", "_tax", "_paid", "_ship", "_ship_tax", "_profit"))}
+        m = {
+            k: Decimal(v)
+            for k, v in sale.items()
+            if isinstance(v, str)
+            and k.endswith(("_cost", "_price", "_amt", "_tax", "_paid", "_ship", "_ship_tax", "_profit"))
+        }
         q = sale["quantity"]
         assert all(v == v.quantize(Decimal("0.01")) for v in m.values())
         assert m["ext_sales_price"] == q * m["sales_price"]
@@ -133,7 +181,10 @@ def test_addresses_are_real_places_except_the_counted_unknowns(address_versions,
         match = zipcodes.matching(address["zip"])
         if match:
             assert (match[0]["city"], match[0]["state"], match[0]["county"]) == (
-                address["city"], address["state"], address["county"])
+                address["city"],
+                address["state"],
+                address["county"],
+            )
         elif zipcodes.filter_by(city=address["city"], state=address["state"]):
             unknown_zip += 1
         else:
@@ -160,8 +211,9 @@ def test_sales_reference_customers_that_exist_by_then(run, manifest):
 
 
 def test_customer_versions_point_at_addresses_that_exist_by_then(run, address_versions):
-    address_created = {aid: min(millis(v["address_datetime"]) for v in versions)
-                       for aid, versions in address_versions.items()}
+    address_created = {
+        aid: min(millis(v["address_datetime"]) for v in versions) for aid, versions in address_versions.items()
+    }
     for customer in valid_records(run, "customers"):
         assert address_created[customer["address_id"]] < millis(customer["customer_datetime"])
 
@@ -199,8 +251,10 @@ def test_reference_data_is_the_same_in_csv_and_parquet_and_valid(run):
         raw = list(csv.DictReader((run / "reference" / table / f"{table}.csv").open()))
         assert [str(r[key]) for r in parquet] == [r[key] for r in raw]
         for clean, text in zip(parquet, raw):
-            typed = {k: (v.isoformat() if isinstance(v, dt.date) else str(v) if isinstance(v, Decimal) else v)
-                     for k, v in clean.items()}
+            typed = {
+                k: (v.isoformat() if isinstance(v, dt.date) else str(v) if isinstance(v, Decimal) else v)
+                for k, v in clean.items()
+            }
             assert not list(validator(table).iter_errors(typed))
             assert {k: str(v) for k, v in typed.items()} == text
 
@@ -227,18 +281,30 @@ def test_clean_run_has_no_faults(tmp_path):
 
 def test_refuses_a_bus_that_has_data_unless_told_to_overwrite(tmp_path, capsys):
     generate(tmp_path, customers=20, sales=100)
-    args = ["--bus", str(tmp_path / "bus"), "--reference", str(tmp_path / "ref"), "--customers", "20",
-            "--sales", "100", "--quiet"]
+    args = [
+        "--bus",
+        str(tmp_path / "bus"),
+        "--reference",
+        str(tmp_path / "ref"),
+        "--customers",
+        "20",
+        "--sales",
+        "100",
+        "--quiet",
+    ]
     assert main(args) == 2
     assert "already holds" in capsys.readouterr().err
     assert main([*args, "--overwrite"]) == 0
 
 
-@pytest.mark.parametrize("bad_args, message", [
-    (["--start", "yesterday"], "not an ISO-8601 timestamp"),
-    (["--late-rate", "1.5"], "late rate must be within 0 and 1"),
-    (["--customers", "0"], "at least 1"),
-])
+@pytest.mark.parametrize(
+    "bad_args, message",
+    [
+        (["--start", "yesterday"], "not an ISO-8601 timestamp"),
+        (["--late-rate", "1.5"], "late rate must be within 0 and 1"),
+        (["--customers", "0"], "at least 1"),
+    ],
+)
 def test_bad_options_get_a_clear_error(tmp_path, capsys, bad_args, message):
     args = ["--bus", str(tmp_path / "bus"), "--reference", str(tmp_path / "ref"), "--quiet", *bad_args]
     assert main(args) == 2

@@ -18,8 +18,19 @@ from datagen.kinesis import MAX_BYTES_PER_REQUEST, MAX_RECORDS_PER_REQUEST, Kine
 from tests.contract import STREAMS
 from tests.faulty_proxy import FaultyKinesisProxy
 
-SIZE = ["--customers", "300", "--sales", "3000", "--seed", "11", "--quiet", "--bad-rate", "0.01",
-        "--duplicates-rate", "0.02"]
+SIZE = [
+    "--customers",
+    "300",
+    "--sales",
+    "3000",
+    "--seed",
+    "11",
+    "--quiet",
+    "--bad-rate",
+    "0.01",
+    "--duplicates-rate",
+    "0.02",
+]
 _names = itertools.count()
 
 
@@ -42,8 +53,9 @@ def read_stream(url: str, name: str) -> list[tuple[str, bytes]]:
     client = kinesis(url)
     records = []
     for shard in client.list_shards(StreamName=name)["Shards"]:
-        iterator = client.get_shard_iterator(StreamName=name, ShardId=shard["ShardId"],
-                                             ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        iterator = client.get_shard_iterator(
+            StreamName=name, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
         while iterator:
             page = client.get_records(ShardIterator=iterator, Limit=10_000)
             records += [(r["PartitionKey"], r["Data"]) for r in page["Records"]]
@@ -54,8 +66,10 @@ def read_stream(url: str, name: str) -> list[tuple[str, bytes]]:
 def bus_records(tmp_path: Path) -> dict[str, list[bytes]]:
     """The same run written to the local bus: what Kinesis must hold."""
     assert main(["--bus", str(tmp_path / "bus"), "--reference", str(tmp_path / "ref"), *SIZE]) == 0
-    return {s: [line for f in sorted((tmp_path / "bus" / s).glob("*.jsonl")) for line in f.read_bytes().splitlines()]
-            for s in STREAMS}
+    return {
+        s: [line for f in sorted((tmp_path / "bus" / s).glob("*.jsonl")) for line in f.read_bytes().splitlines()]
+        for s in STREAMS
+    }
 
 
 def send_to_kinesis(url: str, names: dict[str, str], tmp_path: Path) -> int:
@@ -88,9 +102,11 @@ def test_partial_failures_are_retried_without_loss_or_duplicates(moto_url, tmp_p
     expected = bus_records(tmp_path)
     names = create_streams(moto_url)
     chooser = random.Random(5)
-    # The first three calls fail a third of their records; afterwards a tenth of them, at random.
-    policy = lambda records, call: {i for i in range(len(records))  # noqa: E731
-                                    if (i % 3 == 0 if call <= 3 else chooser.random() < 0.1)}
+
+    def policy(records: list, call: int) -> set[int]:
+        """The first three calls fail a third of their records; afterwards a tenth of them, at random."""
+        return {i for i in range(len(records)) if (i % 3 == 0 if call <= 3 else chooser.random() < 0.1)}
+
     proxy = FaultyKinesisProxy(moto_url, policy)
     try:
         assert send_to_kinesis(proxy.url, names, tmp_path) == 0

@@ -36,12 +36,19 @@ def test_the_bootstrap_function_ships_its_code_and_the_artefacts_only(sam_build)
 
 def test_the_built_bootstrap_function_sets_up_a_cluster_on_lambdas_runtime(sam_build, tmp_path):
     cluster, cloudformation = FakeOpenSearch(), HttpStub(lambda *request: (200, {}))
-    event = {"RequestType": "Create", "ResponseURL": cloudformation.url, "StackId": "stack", "RequestId": "1",
-             "LogicalResourceId": "OpenSearchBootstrap",
-             "ResourceProperties": {"Endpoint": cluster.url, "Region": "eu-west-1", "Auth": "none", "AnalystRoles": [""]}}
-    script = (f"import sys, json; sys.path[:0] = [{str(sam_build / 'BootstrapFunction')!r}, {str(lambda_runtime(tmp_path))!r}]\n"
-              "from opensearch_setup.custom_resource import handler\n"
-              f"handler(json.loads({json.dumps(event)!r}), None)")
+    event = {
+        "RequestType": "Create",
+        "ResponseURL": cloudformation.url,
+        "StackId": "stack",
+        "RequestId": "1",
+        "LogicalResourceId": "OpenSearchBootstrap",
+        "ResourceProperties": {"Endpoint": cluster.url, "Region": "eu-west-1", "Auth": "none", "AnalystRoles": [""]},
+    }
+    script = (
+        f"import sys, json; sys.path[:0] = [{str(sam_build / 'BootstrapFunction')!r}, {str(lambda_runtime(tmp_path))!r}]\n"
+        "from opensearch_setup.custom_resource import handler\n"
+        f"handler(json.loads({json.dumps(event)!r}), None)"
+    )
     try:
         result = subprocess.run([sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True, timeout=60)
     finally:
@@ -80,7 +87,9 @@ def test_the_domain_has_fine_grained_access_control_with_the_bootstrap_as_master
     assert security["MasterUserOptions"]["MasterUserARN"] == {"Fn::GetAtt": ["BootstrapFunctionRole", "Arn"]}
     assert domain["EncryptionAtRestOptions"]["Enabled"] and domain["NodeToNodeEncryptionOptions"]["Enabled"]
     assert domain["DomainEndpointOptions"]["EnforceHTTPS"]
-    assert template["Resources"]["BootstrapFunction"]["Properties"]["Role"] == {"Fn::GetAtt": ["BootstrapFunctionRole", "Arn"]}
+    assert template["Resources"]["BootstrapFunction"]["Properties"]["Role"] == {
+        "Fn::GetAtt": ["BootstrapFunctionRole", "Arn"]
+    }
 
 
 def test_dashboards_users_are_created_from_generated_secrets_the_bootstrap_alone_reads(template):
@@ -98,8 +107,9 @@ def test_dashboards_users_are_created_from_generated_secrets_the_bootstrap_alone
 
 def test_streams_are_encrypted_and_named_for_the_job(template):
     streams = resources(template, "AWS::Kinesis::Stream")
-    assert {s["Properties"]["Name"]["Fn::Sub"] for s in streams.values()} == \
-        {f"${{EnvironmentName}}-{name}" for name in ("customers", "addresses", "sales")}
+    assert {s["Properties"]["Name"]["Fn::Sub"] for s in streams.values()} == {
+        f"${{EnvironmentName}}-{name}" for name in ("customers", "addresses", "sales")
+    }
     assert all(s["Properties"]["StreamEncryption"]["EncryptionType"] == "KMS" for s in streams.values())
 
 
@@ -118,8 +128,22 @@ def test_every_bucket_is_encrypted_private_and_tls_only(template):
 def test_checkov_finds_nothing_the_template_does_not_explain():
     """Every finding is fixed or skipped in the template with its reason (next test)."""
     checkov = ROOT / "build" / "checkov" / "bin" / "checkov"  # installed by scripts/setup.sh
-    result = subprocess.run([checkov, "-f", ROOT / "template.yaml", "--framework", "cloudformation", "--quiet",
-                             "--skip-download", "--output", "json"], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            checkov,
+            "-f",
+            ROOT / "template.yaml",
+            "--framework",
+            "cloudformation",
+            "--quiet",
+            "--skip-download",
+            "--output",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     report = json.loads(result.stdout)
     failed = [(f["check_id"], f["resource"]) for f in report["results"]["failed_checks"]]
     assert failed == [] and report["summary"]["passed"] > 30
@@ -135,7 +159,7 @@ def hive_leaves(name: str, kind: str) -> dict[str, str]:
     """path -> Hive type of each leaf of a column (struct fields flattened; a location is a leaf)."""
     if not kind.startswith("struct<") or name.endswith(".location"):
         return {name: kind}
-    fields, depth, start, body = [], 0, 0, kind[len("struct<"):-1]
+    fields, depth, start, body = [], 0, 0, kind[len("struct<") : -1]
     for position, char in enumerate(body + ","):
         depth += {"<": 1, "(": 1, ">": -1, ")": -1}.get(char, 0)
         if char == "," and depth == 0:
@@ -171,11 +195,19 @@ def test_alarms_watch_every_part_and_notify_the_topic(template):
         properties = alarm["Properties"]
         assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}]
         # a plain alarm, or a metric-math one over a single metric
-        metric = properties if "MetricName" in properties else \
-            next(m["MetricStat"]["Metric"] for m in properties["Metrics"] if "MetricStat" in m)
+        metric = (
+            properties
+            if "MetricName" in properties
+            else next(m["MetricStat"]["Metric"] for m in properties["Metrics"] if "MetricStat" in m)
+        )
         target = [d["Value"]["Ref"] for d in metric["Dimensions"] if d["Value"]["Ref"] != "AWS::AccountId"]
         watched.add((metric["MetricName"], *target))
-    assert watched == {("Errors", "GeocoderFunction"), ("Throttles", "GeocoderFunction"),
-                       ("ClusterStatus.red", "OrdersDomain"), ("ThreadpoolWriteRejected", "OrdersDomain"),
-                       ("downtime", "FlinkApplication"), ("numberOfFailedCheckpoints", "FlinkApplication"),
-                       *{("GetRecords.IteratorAgeMilliseconds", f"{s}Stream") for s in ("Customers", "Addresses", "Sales")}}
+    assert watched == {
+        ("Errors", "GeocoderFunction"),
+        ("Throttles", "GeocoderFunction"),
+        ("ClusterStatus.red", "OrdersDomain"),
+        ("ThreadpoolWriteRejected", "OrdersDomain"),
+        ("downtime", "FlinkApplication"),
+        ("numberOfFailedCheckpoints", "FlinkApplication"),
+        *{("GetRecords.IteratorAgeMilliseconds", f"{s}Stream") for s in ("Customers", "Addresses", "Sales")},
+    }

@@ -82,7 +82,9 @@ def template() -> dict:
 
 
 def property_groups(rendered: Rendered) -> dict[str, dict[str, str]]:
-    groups = rendered.properties("FlinkApplication")["ApplicationConfiguration"]["EnvironmentProperties"]["PropertyGroups"]
+    groups = rendered.properties("FlinkApplication")["ApplicationConfiguration"]["EnvironmentProperties"][
+        "PropertyGroups"
+    ]
     return {g["PropertyGroupId"]: {k: str(v) for k, v in g["PropertyMap"].items()} for g in groups}
 
 
@@ -93,17 +95,24 @@ def test_the_property_groups_are_a_configuration_the_job_accepts_for_msf(templat
     assert config.msf and config.bus is None
     assert config.kinesis.stream_arns == {
         name: f"arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/<{name.title()}Stream>"
-        for name in ("customers", "addresses", "sales")}
+        for name in ("customers", "addresses", "sales")
+    }
     assert config.kinesis.region == "<AWS::Region>"
-    assert (config.reference.items, config.reference.promos) == ("s3://<LakeBucket>/reference/items",
-                                                                  "s3://<LakeBucket>/reference/promos")
+    assert (config.reference.items, config.reference.promos) == (
+        "s3://<LakeBucket>/reference/items",
+        "s3://<LakeBucket>/reference/promos",
+    )
     assert config.curated_path == "s3://<CuratedBucket>"
     assert config.geocoder.url == "https://<GeocoderFunctionUrl>.lambda-url.<AWS::Region>.on.aws/"
     assert config.geocoder.sigv4_region == "<AWS::Region>"
-    assert (config.opensearch.url, config.opensearch.sigv4_region) == ("https://<OrdersDomain.DomainEndpoint>", "<AWS::Region>")
+    assert (config.opensearch.url, config.opensearch.sigv4_region) == (
+        "https://<OrdersDomain.DomainEndpoint>",
+        "<AWS::Region>",
+    )
     assert config.checkpoint_interval_ms == 60_000  # the same interval as the application's CheckpointConfiguration
     checkpoints = Rendered(template).properties("FlinkApplication")["ApplicationConfiguration"][
-        "FlinkApplicationConfiguration"]["CheckpointConfiguration"]
+        "FlinkApplicationConfiguration"
+    ]["CheckpointConfiguration"]
     assert checkpoints["CheckpointInterval"] == "60000"
 
 
@@ -120,32 +129,62 @@ def job_calls(rendered: Rendered) -> list[tuple[str, str, dict[str, str]]]:
     streams = list(config.kinesis.stream_arns.values())
     lake = "<LakeBucket.Arn>"
     curated = "<CuratedBucket.Arn>"
-    calls = [("s3:GetObject", "<ArtifactsBucket.Arn>/flink-application/streaming-orders-0123.zip", {}),  # MSF: the code
-             ("s3:GetObjectVersion", "<ArtifactsBucket.Arn>/flink-application/streaming-orders-0123.zip", {}),
-             # flink_app.reference: list the reference folder, read its files
-             ("s3:ListBucket", lake, {"s3:prefix": "reference/items/"}),
-             ("s3:GetObject", f"{lake}/reference/items/items.csv", {}),
-             # the geocoding client, SigV4 for service lambda
-             ("lambda:InvokeFunctionUrl", "<GeocoderFunction.Arn>", {"lambda:FunctionUrlAuthType": "AWS_IAM"}),
-             # the OpenSearch sink (BulkClient: POST {url}/{index}/_bulk)
-             ("es:ESHttpPost", f"<OrdersDomain.Arn>/{config.opensearch.index}/_bulk", {}),
-             # MSF writes the application log to the log stream
-             ("logs:DescribeLogGroups", "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:x", {}),
-             ("logs:DescribeLogStreams", "<FlinkLogGroup.Arn>", {}),
-             ("logs:PutLogEvents", "<FlinkLogGroup.Arn>", {})]
+    calls = [
+        ("s3:GetObject", "<ArtifactsBucket.Arn>/flink-application/streaming-orders-0123.zip", {}),  # MSF: the code
+        ("s3:GetObjectVersion", "<ArtifactsBucket.Arn>/flink-application/streaming-orders-0123.zip", {}),
+        # flink_app.reference: list the reference folder, read its files
+        ("s3:ListBucket", lake, {"s3:prefix": "reference/items/"}),
+        ("s3:GetObject", f"{lake}/reference/items/items.csv", {}),
+        # the geocoding client, SigV4 for service lambda
+        ("lambda:InvokeFunctionUrl", "<GeocoderFunction.Arn>", {"lambda:FunctionUrlAuthType": "AWS_IAM"}),
+        # the OpenSearch sink (BulkClient: POST {url}/{index}/_bulk)
+        ("es:ESHttpPost", f"<OrdersDomain.Arn>/{config.opensearch.index}/_bulk", {}),
+        # MSF writes the application log to the log stream
+        ("logs:DescribeLogGroups", "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:x", {}),
+        ("logs:DescribeLogStreams", "<FlinkLogGroup.Arn>", {}),
+        ("logs:PutLogEvents", "<FlinkLogGroup.Arn>", {}),
+    ]
     for stream in streams:  # the Kinesis source (ShardsEnumerator lists, ShardReader reads)
         calls += [(f"kinesis:{action}", stream, {}) for action in ("ListShards", "GetShardIterator", "GetRecords")]
     for prefix in ("orders/dt=2026-11-26/", "dlq/opensearch/"):  # the file sinks (committed on checkpoints)
         calls.append(("s3:ListBucket", curated, {"s3:prefix": prefix}))
-        calls += [(action, f"{curated}/{prefix}part-0", {}) for action in
-                  ("s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts")]
+        calls += [
+            (action, f"{curated}/{prefix}part-0", {})
+            for action in (
+                "s3:PutObject",
+                "s3:GetObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload",
+                "s3:ListMultipartUploadParts",
+            )
+        ]
     if rendered.condition("FlinkInVpc"):  # MSF attaches the application to the subnets
-        calls += [(f"ec2:{action}", "*", {}) for action in
-                  ("DescribeVpcs", "DescribeSubnets", "DescribeSecurityGroups", "DescribeDhcpOptions", "DescribeNetworkInterfaces")]
-        calls += [("ec2:CreateNetworkInterface", "arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:subnet/subnet-1", {}),
-                  ("ec2:CreateNetworkInterface", "arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:security-group/sg-1", {}),
-                  *[(f"ec2:{action}", "arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/eni-1", {})
-                    for action in ("CreateNetworkInterface", "CreateNetworkInterfacePermission", "DeleteNetworkInterface")]]
+        calls += [
+            (f"ec2:{action}", "*", {})
+            for action in (
+                "DescribeVpcs",
+                "DescribeSubnets",
+                "DescribeSecurityGroups",
+                "DescribeDhcpOptions",
+                "DescribeNetworkInterfaces",
+            )
+        ]
+        calls += [
+            (
+                "ec2:CreateNetworkInterface",
+                "arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:subnet/subnet-1",
+                {},
+            ),
+            (
+                "ec2:CreateNetworkInterface",
+                "arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:security-group/sg-1",
+                {},
+            ),
+            *[
+                (f"ec2:{action}", "arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/eni-1", {})
+                for action in ("CreateNetworkInterface", "CreateNetworkInterfacePermission", "DeleteNetworkInterface")
+            ],
+        ]
     return calls
 
 
@@ -163,8 +202,9 @@ def grants(statement: dict, action: str, resource: str, context: dict[str, str])
     return True
 
 
-@pytest.mark.parametrize("parameters", [{}, {"VpcSubnetIds": "subnet-1", "VpcSecurityGroupIds": "sg-1"}],
-                         ids=["defaults", "in-a-vpc"])
+@pytest.mark.parametrize(
+    "parameters", [{}, {"VpcSubnetIds": "subnet-1", "VpcSecurityGroupIds": "sg-1"}], ids=["defaults", "in-a-vpc"]
+)
 def test_the_role_grants_each_call_of_the_job_and_nothing_else(template, parameters):
     rendered = Rendered(template, **parameters)
     role = rendered.properties("FlinkApplicationRole")
@@ -179,7 +219,9 @@ def test_the_role_grants_each_call_of_the_job_and_nothing_else(template, paramet
             assert any(a == action and grants(statement, a, r, c) for a, r, c in calls), (statement["Sid"], action)
         if statement["Resource"] == "*":  # only where the service has no resource-level permissions
             assert all(a.startswith("ec2:Describe") for a in actions), statement["Sid"]
-    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "kinesisanalytics.amazonaws.com"}
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "kinesisanalytics.amazonaws.com"
+    }
 
 
 def test_the_opensearch_writer_role_is_the_applications(template):
@@ -190,8 +232,10 @@ def test_the_opensearch_writer_role_is_the_applications(template):
 def test_the_application_reads_the_package_the_publisher_writes(template):
     rendered = Rendered(template)
     code = rendered.properties("FlinkApplication")["ApplicationConfiguration"]["ApplicationCodeConfiguration"]
-    assert code["CodeContent"]["S3ContentLocation"] == {"BucketARN": "<ArtifactsBucket.Arn>",
-                                                        "FileKey": "<FlinkApplicationCode.FileKey>"}
+    assert code["CodeContent"]["S3ContentLocation"] == {
+        "BucketARN": "<ArtifactsBucket.Arn>",
+        "FileKey": "<FlinkApplicationCode.FileKey>",
+    }
     publisher = rendered.properties("FlinkApplicationCode")
     assert publisher["Bucket"] == "<ArtifactsBucket>"
     written = f"<ArtifactsBucket.Arn>/{publisher['Prefix']}streaming-orders-0123.zip"
@@ -206,27 +250,35 @@ def test_the_role_reaches_nothing_next_to_what_the_job_uses(template):
     rendered = Rendered(template)
     [policy] = rendered.properties("FlinkApplicationRole")["Policies"]
     other_stream = "arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/other"
-    beside = [("es:ESHttpPost", "<OrdersDomain.Arn>/orders/_doc/1", {}),
-              ("es:ESHttpPost", "<OrdersDomain.Arn>/_plugins/_security/api/rolesmapping/all_access", {}),
-              ("es:ESHttpPut", "<OrdersDomain.Arn>/orders-write/_bulk", {}),
-              ("s3:PutObject", "<CuratedBucket.Arn>/elsewhere/x", {}),
-              ("s3:ListBucket", "<CuratedBucket.Arn>", {"s3:prefix": "elsewhere/"}),
-              ("s3:PutObject", "<LakeBucket.Arn>/reference/items/items.csv", {}),
-              ("s3:GetObject", "<LakeBucket.Arn>/raw/customers.json", {}),
-              ("s3:ListBucket", "<LakeBucket.Arn>", {"s3:prefix": "raw/"}),
-              ("s3:GetObject", "<ArtifactsBucket.Arn>/other/x.zip", {}),
-              ("s3:PutObject", "<ArtifactsBucket.Arn>/flink-application/x.zip", {}),
-              ("kinesis:GetRecords", other_stream, {}),
-              ("kinesis:SubscribeToShard", "arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/"
-                                           "<SalesStream>/consumer/x:1", {}),
-              ("kinesis:DescribeStreamSummary", other_stream, {}),
-              ("kinesis:PutRecords", "arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/<SalesStream>", {}),
-              ("lambda:InvokeFunctionUrl", "<GeocoderFunction.Arn>", {"lambda:FunctionUrlAuthType": "NONE"}),
-              ("lambda:InvokeFunctionUrl", "<BootstrapFunction.Arn>", {"lambda:FunctionUrlAuthType": "AWS_IAM"}),
-              ("lambda:InvokeFunction", "<GeocoderFunction.Arn>", {}),
-              ("logs:PutLogEvents", "<GeocoderLogGroup.Arn>", {})]
+    beside = [
+        ("es:ESHttpPost", "<OrdersDomain.Arn>/orders/_doc/1", {}),
+        ("es:ESHttpPost", "<OrdersDomain.Arn>/_plugins/_security/api/rolesmapping/all_access", {}),
+        ("es:ESHttpPut", "<OrdersDomain.Arn>/orders-write/_bulk", {}),
+        ("s3:PutObject", "<CuratedBucket.Arn>/elsewhere/x", {}),
+        ("s3:ListBucket", "<CuratedBucket.Arn>", {"s3:prefix": "elsewhere/"}),
+        ("s3:PutObject", "<LakeBucket.Arn>/reference/items/items.csv", {}),
+        ("s3:GetObject", "<LakeBucket.Arn>/raw/customers.json", {}),
+        ("s3:ListBucket", "<LakeBucket.Arn>", {"s3:prefix": "raw/"}),
+        ("s3:GetObject", "<ArtifactsBucket.Arn>/other/x.zip", {}),
+        ("s3:PutObject", "<ArtifactsBucket.Arn>/flink-application/x.zip", {}),
+        ("kinesis:GetRecords", other_stream, {}),
+        (
+            "kinesis:SubscribeToShard",
+            "arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/<SalesStream>/consumer/x:1",
+            {},
+        ),
+        ("kinesis:DescribeStreamSummary", other_stream, {}),
+        ("kinesis:PutRecords", "arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/<SalesStream>", {}),
+        ("lambda:InvokeFunctionUrl", "<GeocoderFunction.Arn>", {"lambda:FunctionUrlAuthType": "NONE"}),
+        ("lambda:InvokeFunctionUrl", "<BootstrapFunction.Arn>", {"lambda:FunctionUrlAuthType": "AWS_IAM"}),
+        ("lambda:InvokeFunction", "<GeocoderFunction.Arn>", {}),
+        ("logs:PutLogEvents", "<GeocoderLogGroup.Arn>", {}),
+    ]
     for action, resource, context in beside:
-        assert not any(grants(s, action, resource, context) for s in policy["PolicyDocument"]["Statement"]), (action, resource)
+        assert not any(grants(s, action, resource, context) for s in policy["PolicyDocument"]["Statement"]), (
+            action,
+            resource,
+        )
 
 
 def test_the_starter_may_start_this_application_only(template):

@@ -19,8 +19,26 @@ from tests.order_oracle import bus_records
 @pytest.fixture(scope="module")
 def bus(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("bus")
-    assert datagen(["--bus", str(root / "bus"), "--reference", str(root / "ref"), "--customers", "200",
-                    "--sales", "12000", "--records-per-file", "1000", "--late-rate", "0.01", "--quiet"]) == 0
+    assert (
+        datagen(
+            [
+                "--bus",
+                str(root / "bus"),
+                "--reference",
+                str(root / "ref"),
+                "--customers",
+                "200",
+                "--sales",
+                "12000",
+                "--records-per-file",
+                "1000",
+                "--late-rate",
+                "0.01",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     sales = root / "bus" / "sales"
     (sales / ".part-000099.jsonl.inprogress").write_text('{"half": \n')  # a producer still writing
     (sales / "_part-000100.jsonl").write_text("not yet\n")
@@ -61,8 +79,14 @@ def test_a_line_ends_at_lf_and_its_bytes_come_as_written(tmp_path):
     folder = tmp_path / "sales"
     folder.mkdir()
     long_line = b'{"a": "' + b"x" * 70_000 + b'"}'
-    (folder / "part-1.jsonl").write_bytes(b'{"a": 1}\r\n{"b":\r 2}\n\n{"c": "\xff\xfe"}\r\n\r\r\n'
-                                          + long_line + b"\n" + b"y" * (65_536 - 1 - 8) + b"\r\n" + b"z\r")
+    (folder / "part-1.jsonl").write_bytes(
+        b'{"a": 1}\r\n{"b":\r 2}\n\n{"c": "\xff\xfe"}\r\n\r\r\n'
+        + long_line
+        + b"\n"
+        + b"y" * (65_536 - 1 - 8)
+        + b"\r\n"
+        + b"z\r"
+    )
     (folder / "part-2.jsonl").write_bytes(b"\r\n".join([long_line] * 3) + b"\r\n")
     records = read(folder)
     assert records == bus_records(folder / "part-1.jsonl") + bus_records(folder / "part-2.jsonl")

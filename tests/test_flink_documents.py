@@ -22,25 +22,45 @@ VERSION_TIME = "2026-11-01T00:00:00Z"
 
 def sale(order_id: int, item_id: int, promo_id: str | None, bill: str, ship: str, at: str, **values) -> dict:
     money = {name: "12.345" for name, kind in FIELDS["sales"].items() if kind == "decimal"}
-    return {"order_id": order_id, "item_id": item_id, "quantity": 3, "bill_customer_id": bill,
-            "ship_customer_id": ship, "promo_id": promo_id, "sale_datetime": at, **money, **values}
+    return {
+        "order_id": order_id,
+        "item_id": item_id,
+        "quantity": 3,
+        "bill_customer_id": bill,
+        "ship_customer_id": ship,
+        "promo_id": promo_id,
+        "sale_datetime": at,
+        **money,
+        **values,
+    }
 
 
 def customer(customer_id: str, address_id: str) -> dict:
-    return {"customer_id": customer_id, "first_name": AWKWARD, "address_id": address_id, "purchase_estimate": 5000,
-            "birth_date": "1980-02-29", "customer_datetime": VERSION_TIME}
+    return {
+        "customer_id": customer_id,
+        "first_name": AWKWARD,
+        "address_id": address_id,
+        "purchase_estimate": 5000,
+        "birth_date": "1980-02-29",
+        "customer_datetime": VERSION_TIME,
+    }
 
 
 CUSTOMERS = {"C1": customer("C1", "A1"), "C2": customer("C2", "A9")}  # A9 never arrives
-ADDRESSES = {"A1": {"address_id": "A1", "city": AWKWARD, "gmt_offset": "-5", "zip": "01234",
-                    "address_datetime": VERSION_TIME}}
+ADDRESSES = {
+    "A1": {"address_id": "A1", "city": AWKWARD, "gmt_offset": "-5", "zip": "01234", "address_datetime": VERSION_TIME}
+}
 ITEMS = {42: {"item_id": 42, "product_name": AWKWARD, "brand": None}}
-PROMOS = {"P1": {"promo_id": "P1", "cost": "1000.005", "response_target": 1, "promo_start_date": "2026-01-01"},
-          "P2": {"promo_id": "P2", "cost": "99999999999999.99", "response_target": 2}}  # too large: null
-SALES = [sale(7, 42, "P1", "C1", "C2", "2026-11-24T23:59:59.999Z"),
-         sale(8, 43, "P9", "C404", "C2", "2026-11-25T00:00:00Z"),  # unknown item, promo and bill customer
-         sale(9, 42, "P2", "C1", "C1", "2026-11-24T12:00:00+05:00", net_paid="-0.004"),
-         sale(10, 42, None, "C2", "C1", "2026-11-24T12:00:00Z")]
+PROMOS = {
+    "P1": {"promo_id": "P1", "cost": "1000.005", "response_target": 1, "promo_start_date": "2026-01-01"},
+    "P2": {"promo_id": "P2", "cost": "99999999999999.99", "response_target": 2},
+}  # too large: null
+SALES = [
+    sale(7, 42, "P1", "C1", "C2", "2026-11-24T23:59:59.999Z"),
+    sale(8, 43, "P9", "C404", "C2", "2026-11-25T00:00:00Z"),  # unknown item, promo and bill customer
+    sale(9, 42, "P2", "C1", "C1", "2026-11-24T12:00:00+05:00", net_paid="-0.004"),
+    sale(10, 42, None, "C2", "C1", "2026-11-24T12:00:00Z"),
+]
 
 
 def write_lines(path: Path, records) -> None:
@@ -64,12 +84,17 @@ def number(text: str | None, scale: int, digits: int) -> Decimal | None:
 
 
 def fields(kinds: dict[str, str], values: dict) -> dict:
-    return {name: number(values.get(name), 2, 5 if name == "gmt_offset" else 15) if kind == "decimal"
-            else values.get(name) for name, kind in kinds.items()}
+    return {
+        name: number(values.get(name), 2, 5 if name == "gmt_offset" else 15) if kind == "decimal" else values.get(name)
+        for name, kind in kinds.items()
+    }
 
 
 def expected_document(sale_values: dict) -> dict:
-    document = {"line_id": f"{sale_values['order_id']}-{sale_values['item_id']}", **fields(FIELDS["sales"], sale_values)}
+    document = {
+        "line_id": f"{sale_values['order_id']}-{sale_values['item_id']}",
+        **fields(FIELDS["sales"], sale_values),
+    }
     missing = []
     for name in ("bill_customer", "ship_customer"):
         customer_values = CUSTOMERS.get(sale_values[f"{name.split('_')[0]}_customer_id"])
@@ -82,10 +107,15 @@ def expected_document(sale_values: dict) -> dict:
         if address_values is None:
             missing.append(f"{name}.address")
         else:
-            located = {**fields(FIELDS["addresses"], address_values), "location": None,
-                       "geocode": {"status": "disabled", "precision": None, "provider": None}}
+            located = {
+                **fields(FIELDS["addresses"], address_values),
+                "location": None,
+                "geocode": {"status": "disabled", "precision": None, "provider": None},
+            }
         document[name] = {**fields(FIELDS["customers"], customer_values), "address": located}
-    kinds = {f: "int" if f in INTEGER_FIELDS else "decimal" if f == "cost" else "str" for f in ITEM_FIELDS + PROMO_FIELDS}
+    kinds = {
+        f: "int" if f in INTEGER_FIELDS else "decimal" if f == "cost" else "str" for f in ITEM_FIELDS + PROMO_FIELDS
+    }
     item, promo = ITEMS.get(sale_values["item_id"]), PROMOS.get(sale_values["promo_id"])
     document["item"] = None if item is None else fields({f: kinds[f] for f in ITEM_FIELDS}, item)
     document["promo"] = None if promo is None else fields({f: kinds[f] for f in PROMO_FIELDS}, promo)
@@ -120,4 +150,8 @@ def test_money_is_rounded_half_up_to_the_cent_and_too_large_a_cost_is_null(writt
 
 def test_the_partition_is_the_sales_utc_date(written):
     assert {line_id: order["dt"] for line_id, order in written.items()} == {
-        "7-42": "2026-11-24", "8-43": "2026-11-25", "9-42": "2026-11-24", "10-42": "2026-11-24"}
+        "7-42": "2026-11-24",
+        "8-43": "2026-11-25",
+        "9-42": "2026-11-24",
+        "10-42": "2026-11-24",
+    }

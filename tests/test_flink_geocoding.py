@@ -25,14 +25,17 @@ FAILED = {"status": "failed", "precision": None, "provider": None}
 
 def forward_to(url: str):
     """A proxy's answer: the request sent on to the geocoder at `url`, its answer returned."""
+
     def respond(method: str, path: str, query: dict, body: object) -> tuple[int, object]:
-        request = urllib.request.Request(url + path, data=json.dumps(body).encode(), method=method,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            url + path, data=json.dumps(body).encode(), method=method, headers={"Content-Type": "application/json"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:
                 return answer.status, json.loads(answer.read())
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read())
+
     return respond
 
 
@@ -67,6 +70,7 @@ def test_orders_carry_the_geocoders_locations_through_throttling_and_errors(tmp_
             return (429, {"message": "Too Many Requests"}) if n % 2 else (503, {"message": "Service Unavailable"})
         forwarded.append(len(body["addresses"]))
         return forward(method, path, query, body)
+
     proxy = HttpStub(flaky)
     try:
         run_job(root, "--geocoder-url", proxy.url)
@@ -103,8 +107,16 @@ def test_a_geocoder_that_fails_leaves_addresses_failed_and_loses_no_order(tmp_pa
     server = HttpStub(FAULTS[fault]) if fault in FAULTS else None
     url = server.url if server else f"http://127.0.0.1:{closed_port()}"
     properties = tmp_path / "properties.json"
-    properties.write_text(json.dumps([{"PropertyGroupId": "geocoder",
-                                       "PropertyMap": {"url": url, "max_attempts": "2", "timeout_seconds": "0.5"}}]))
+    properties.write_text(
+        json.dumps(
+            [
+                {
+                    "PropertyGroupId": "geocoder",
+                    "PropertyMap": {"url": url, "max_attempts": "2", "timeout_seconds": "0.5"},
+                }
+            ]
+        )
+    )
     try:
         run_job(root, "--properties", str(properties))
     finally:

@@ -13,12 +13,20 @@ from pathlib import Path
 import pytest
 
 from tests.job_output import committed, dead_letter_bytes, differences, read_dead_letters, read_orders
-from tests.job_runs import (SALES_TO_KILL_IN, checkpoint_number, generate, job_command, latest_checkpoint, run_job,
-                            start_job, stop)
+from tests.job_runs import (
+    SALES_TO_KILL_IN,
+    checkpoint_number,
+    generate,
+    job_command,
+    latest_checkpoint,
+    run_job,
+    start_job,
+    stop,
+)
 from tests.order_oracle import Oracle, bus_records, expected_output
 
 
-HOSTILE_ORDER_ID = 10 ** 12
+HOSTILE_ORDER_ID = 10**12
 
 
 def add_hostile_records(bus: Path) -> dict[bytes, str]:
@@ -27,7 +35,10 @@ def add_hostile_records(bus: Path) -> dict[bytes, str]:
     last_sale = json.loads(bus_records(sorted((bus / "sales").glob("*.jsonl"))[-1])[-1])
     sale = {**last_sale, "order_id": HOSTILE_ORDER_ID}
     customer = json.loads(bus_records(sorted((bus / "customers").glob("*.jsonl"))[-1])[-1])
-    line = lambda record: json.dumps(record).encode()  # noqa: E731
+
+    def line(record: dict) -> bytes:
+        return json.dumps(record).encode()
+
     bad_sales = {
         line({**sale, "ship_mode": "A?R"}).replace(b"A?R", b"A\xffR"): "not UTF-8: invalid byte 0xFF",
         line({**sale, "ship_mode": "\ud800"}): "field 'ship_mode' holds a lone surrogate \\uD800",
@@ -40,7 +51,9 @@ def add_hostile_records(bus: Path) -> dict[bytes, str]:
         line({**customer, "birth_date": "2026-02-30"}): "field 'birth_date' is not a valid date",
     }
     members = ",\r ".join(f"{json.dumps(name)}: {json.dumps(value)}" for name, value in sale.items())
-    (bus / "sales" / "part-999999.jsonl").write_bytes(b"\n".join([("{" + members + "}\r").encode(), *bad_sales]) + b"\n")
+    (bus / "sales" / "part-999999.jsonl").write_bytes(
+        b"\n".join([("{" + members + "}\r").encode(), *bad_sales]) + b"\n"
+    )
     (bus / "customers" / "part-999999.jsonl").write_bytes(b"\r\n".join(bad_customers) + b"\r\n")
     return bad_sales | bad_customers
 
@@ -112,7 +125,7 @@ def test_watching_the_bus_picks_up_files_that_arrive_later(tmp_path):
     producer does) become orders, each once and as the oracle says."""
     root = generate(tmp_path, customers=200, sales=6000, seed=13)
     sales_files = sorted((root / "bus" / "sales").glob("part-*.jsonl"))
-    later = sales_files[len(sales_files) // 2:]
+    later = sales_files[len(sales_files) // 2 :]
     hide(later)  # not delivered yet
     job = start_watching(root, tmp_path, idle_timeout_seconds=10)
     later_lines = {f"{r['order_id']}-{r['item_id']}" for path in later for r in _valid_sales(hidden(path))}
@@ -121,8 +134,11 @@ def test_watching_the_bus_picks_up_files_that_arrive_later(tmp_path):
         unhide(later)
         # All but the few the watermark still holds (the last out-of-orderness bound's): a date's
         # later orders must not wait for its part file to grow old once the date was committed.
-        wait_for(lambda: len({d["line_id"] for d in read_orders(root / "out")} & later_lines) > 0.95 * len(later_lines),
-                 job, seconds=120)
+        wait_for(
+            lambda: len({d["line_id"] for d in read_orders(root / "out")} & later_lines) > 0.95 * len(later_lines),
+            job,
+            seconds=120,
+        )
         wait_for(lambda: committed(root / "out" / "dlq"), job, seconds=30)  # dead letters, too, while it runs
     finally:
         stop(job)
@@ -136,7 +152,9 @@ def test_sales_read_before_their_customers_and_addresses_wait_for_them(tmp_path)
     addresses have not been read yet wait in the joins' state (idleness off), and are joined to
     them once they arrive."""
     root = generate(tmp_path, customers=200, sales=4000, seed=14)
-    held_back = sorted((root / "bus" / "customers").glob("*.jsonl")) + sorted((root / "bus" / "addresses").glob("*.jsonl"))
+    held_back = sorted((root / "bus" / "customers").glob("*.jsonl")) + sorted(
+        (root / "bus" / "addresses").glob("*.jsonl")
+    )
     hide(held_back)
     checkpoints = tmp_path / "checkpoints"
     job = start_watching(root, tmp_path, idle_timeout_seconds=0, options=("--checkpoint-dir", checkpoints.as_uri()))
@@ -156,9 +174,10 @@ def test_reference_data_refreshed_while_the_job_runs_applies_to_the_sales_after_
     restart; the orders written before it keep the names they were written with."""
     root = generate(tmp_path, customers=200, sales=4000, seed=15)
     sales_files = sorted((root / "bus" / "sales").glob("part-*.jsonl"))
-    early, later = sales_files[:len(sales_files) // 2], sales_files[len(sales_files) // 2:]
-    first_seen_later = ({f"{r['order_id']}-{r['item_id']}" for path in later for r in _valid_sales(path)}
-                        - {f"{r['order_id']}-{r['item_id']}" for path in early for r in _valid_sales(path)})
+    early, later = sales_files[: len(sales_files) // 2], sales_files[len(sales_files) // 2 :]
+    first_seen_later = {f"{r['order_id']}-{r['item_id']}" for path in later for r in _valid_sales(path)} - {
+        f"{r['order_id']}-{r['item_id']}" for path in early for r in _valid_sales(path)
+    }
     hide(later)
     items_csv = root / "ref" / "items" / "items.csv"
     original = {row["item_id"]: row["brand"] for row in csv.DictReader(items_csv.open(encoding="utf-8"))}
@@ -177,8 +196,12 @@ def test_reference_data_refreshed_while_the_job_runs_applies_to_the_sales_after_
         written_before = {d["line_id"] for d in read_orders(root / "out")}
         time.sleep(10)  # three refresh intervals
         unhide(later)
-        wait_for(lambda: len({d["line_id"] for d in read_orders(root / "out")} & first_seen_later)
-                 > 0.95 * len(first_seen_later), job, seconds=120)
+        wait_for(
+            lambda: len({d["line_id"] for d in read_orders(root / "out")} & first_seen_later)
+            > 0.95 * len(first_seen_later),
+            job,
+            seconds=120,
+        )
     finally:
         stop(job)
     orders = read_orders(root / "out")
@@ -186,7 +209,9 @@ def test_reference_data_refreshed_while_the_job_runs_applies_to_the_sales_after_
     refreshed = [line for line in first_seen_later if line in brands]
     assert len(refreshed) > 0.9 * len(first_seen_later)
     assert [brands[line] for line in refreshed if brands[line][1] != f"{original[brands[line][0]]} (renamed)"] == []
-    assert [(line, brand) for line, (item, brand) in brands.items() if line in written_before and brand != original[item]] == []
+    assert [
+        (line, brand) for line, (item, brand) in brands.items() if line in written_before and brand != original[item]
+    ] == []
     oracle = expected_output(root / "bus", root / "ref")  # the renamed items: right for the later sales
     later_orders = [d for d in orders if d["line_id"] in first_seen_later]
     assert [p for p in differences(oracle, later_orders, limit=10**6) if "missing from the output" not in p] == []
@@ -207,15 +232,24 @@ def unhide(paths: list[Path]) -> None:
         hidden(path).rename(path)
 
 
-def start_watching(root: Path, tmp_path: Path, idle_timeout_seconds: int, options: tuple[str, ...] = (),
-                   refresh_minutes: float = 15) -> subprocess.Popen:
+def start_watching(
+    root: Path, tmp_path: Path, idle_timeout_seconds: int, options: tuple[str, ...] = (), refresh_minutes: float = 15
+) -> subprocess.Popen:
     """The job without --bounded, checkpointing every second, in its own process group."""
     properties = tmp_path / "properties.json"
-    properties.write_text(json.dumps([
-        {"PropertyGroupId": "job", "PropertyMap": {"idle_timeout_seconds": str(idle_timeout_seconds)}},
-        {"PropertyGroupId": "reference", "PropertyMap": {"refresh_minutes": str(refresh_minutes)}}]))
-    command = [arg for arg in job_command(root, "--checkpoint-interval", "1", "--properties", str(properties), *options)
-               if arg != "--bounded"]
+    properties.write_text(
+        json.dumps(
+            [
+                {"PropertyGroupId": "job", "PropertyMap": {"idle_timeout_seconds": str(idle_timeout_seconds)}},
+                {"PropertyGroupId": "reference", "PropertyMap": {"refresh_minutes": str(refresh_minutes)}},
+            ]
+        )
+    )
+    command = [
+        arg
+        for arg in job_command(root, "--checkpoint-interval", "1", "--properties", str(properties), *options)
+        if arg != "--bounded"
+    ]
     return start_job(command)
 
 

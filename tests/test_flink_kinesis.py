@@ -27,7 +27,6 @@ from tests.moto_kinesis import give_moto_kinesis_resharding
 from tests.order_oracle import expected_output
 
 
-
 @pytest.fixture(scope="module")
 def kinesis(moto_url):
     give_moto_kinesis_resharding()
@@ -40,19 +39,49 @@ def job_properties(root: Path, arns: dict[str, str], records_per_call: int = 500
     first records (at the start, while the job waits for the generator), and the sales then go on
     without the customers that come after (docs/kinesis.md)."""
     properties = root / "properties.json"
-    properties.write_text(json.dumps([
-        {"PropertyGroupId": "job", "PropertyMap": {"source": "kinesis", "idle_timeout_seconds": str(idle_seconds)}},
-        {"PropertyGroupId": "kinesis", "PropertyMap": {
-            "region": REGION, **{f"{stream}_stream_arn": arn for stream, arn in arns.items()},
-            "records_per_call": str(records_per_call), "poll_interval_ms": "200", "shard_discovery_seconds": "1"}}]))
+    properties.write_text(
+        json.dumps(
+            [
+                {
+                    "PropertyGroupId": "job",
+                    "PropertyMap": {"source": "kinesis", "idle_timeout_seconds": str(idle_seconds)},
+                },
+                {
+                    "PropertyGroupId": "kinesis",
+                    "PropertyMap": {
+                        "region": REGION,
+                        **{f"{stream}_stream_arn": arn for stream, arn in arns.items()},
+                        "records_per_call": str(records_per_call),
+                        "poll_interval_ms": "200",
+                        "shard_discovery_seconds": "1",
+                    },
+                },
+            ]
+        )
+    )
     return properties
 
 
 def watching_job(root: Path, properties: Path, moto_url: str, *options: str) -> subprocess.Popen:
     """`python -m flink_app` on the streams, as MSF runs it (no --bus, so it keeps reading)."""
-    command = [sys.executable, "-m", "flink_app", "--properties", str(properties), "--reference", str(root / "ref"),
-               "--out", str(root / "out"), "--parallelism", "2", "--checkpoint-interval", "1",
-               "--checkpoint-dir", (root / "checkpoints").as_uri(), *options]
+    command = [
+        sys.executable,
+        "-m",
+        "flink_app",
+        "--properties",
+        str(properties),
+        "--reference",
+        str(root / "ref"),
+        "--out",
+        str(root / "out"),
+        "--parallelism",
+        "2",
+        "--checkpoint-interval",
+        "1",
+        "--checkpoint-dir",
+        (root / "checkpoints").as_uri(),
+        *options,
+    ]
     return start_job(command, {**os.environ, "AWS_ENDPOINT_URL_KINESIS": moto_url})
 
 
@@ -105,7 +134,10 @@ def test_a_backlog_with_one_dense_shard_among_four_equals_the_oracle(kinesis, mo
         sparse = max(open_shards(kinesis, arns["sales"]), key=lambda s: int(s["HashKeyRange"]["StartingHashKey"]))
         split(kinesis, arns["sales"], sparse, at)
     send(moto_url, arns, options)
-    held = {shard["ShardId"]: records_in(kinesis, arns["sales"], shard["ShardId"]) for shard in open_shards(kinesis, arns["sales"])}
+    held = {
+        shard["ShardId"]: records_in(kinesis, arns["sales"], shard["ShardId"])
+        for shard in open_shards(kinesis, arns["sales"])
+    }
     assert len(held) == 4 and all(held.values()) and max(held.values()) > 0.8 * sum(held.values()), held
     end_streams(kinesis, arns)
     # the readers without a shard of the one-shard streams stop holding the others back after 10 s
@@ -126,7 +158,12 @@ def test_shards_split_while_the_job_reads_lose_nothing_and_keep_each_keys_order(
         for at in (0.5, 0.25):
             time.sleep(1.0)
             for arn in arns.values():
-                split(kinesis, arn, min(open_shards(kinesis, arn), key=lambda s: int(s["HashKeyRange"]["StartingHashKey"])), at)
+                split(
+                    kinesis,
+                    arn,
+                    min(open_shards(kinesis, arn), key=lambda s: int(s["HashKeyRange"]["StartingHashKey"])),
+                    at,
+                )
         sender.join()
         end_streams(kinesis, arns)
         assert all(len(open_shards(kinesis, arn)) == 3 for arn in arns.values())
@@ -153,8 +190,9 @@ def test_killed_and_resumed_from_its_checkpoint_gives_exactly_the_oracles_output
         stop(job)
     committed_before_kill = committed_orders(tmp_path)
     assert 0 < committed_before_kill < expected, "the kill did not happen mid-run"
-    watch_until_every_order(tmp_path, properties, moto_url, "--from-checkpoint",
-                            str(latest_checkpoint(tmp_path / "checkpoints")))
+    watch_until_every_order(
+        tmp_path, properties, moto_url, "--from-checkpoint", str(latest_checkpoint(tmp_path / "checkpoints"))
+    )
     assert_output_is_the_oracles(tmp_path)
 
 
@@ -170,4 +208,6 @@ def test_a_stream_that_stays_empty_does_not_hold_the_others_back(kinesis, moto_u
     end_streams(kinesis, {stream: arns[stream] for stream in ("customers", "sales")})
     watch_until_every_order(tmp_path, job_properties(tmp_path, arns, idle_seconds=5), moto_url)
     assert_output_is_the_oracles(tmp_path)
-    assert all("bill_customer.address" in d["missing"] or d["bill_customer"] is None for d in read_orders(tmp_path / "out"))
+    assert all(
+        "bill_customer.address" in d["missing"] or d["bill_customer"] is None for d in read_orders(tmp_path / "out")
+    )

@@ -24,7 +24,9 @@ from tests.opensearch_node import admin, bootstrapped_with_writer, indexed_docum
 
 
 def curated_documents(out: Path) -> dict[str, dict]:
-    return {d["line_id"]: d for path in committed(out / "orders") for d in map(json.loads, path.read_text().splitlines())}
+    return {
+        d["line_id"]: d for path in committed(out / "orders") for d in map(json.loads, path.read_text().splitlines())
+    }
 
 
 def refused_orders(out: Path) -> dict[str, dict]:
@@ -58,8 +60,16 @@ def indexed(tmp_path_factory, throttling_cluster):
     group = bootstrapped_with_writer(throttling_cluster)
     without_promo_purpose(throttling_cluster)
     properties = root / "properties.json"
-    properties.write_text(json.dumps([{"PropertyGroupId": "opensearch", "PropertyMap": {
-        **group, "bulk_max_documents": "50", "max_attempts": "30"}}]))
+    properties.write_text(
+        json.dumps(
+            [
+                {
+                    "PropertyGroupId": "opensearch",
+                    "PropertyMap": {**group, "bulk_max_documents": "50", "max_attempts": "30"},
+                }
+            ]
+        )
+    )
     rejections_before = write_rejections(throttling_cluster)
     run_job(root, "--properties", str(properties))
     return root, throttling_cluster, write_rejections(throttling_cluster) - rejections_before
@@ -72,8 +82,10 @@ def test_every_curated_order_is_indexed_or_a_dead_letter_with_the_reason(indexed
     refused = refused_orders(root / "out")
     assert {k: v for k, v in curated.items() if v["promo"] is None} == documents
     assert {k: json.loads(d["raw"]) for k, d in refused.items()} == {k: v for k, v in curated.items() if v["promo"]}
-    assert refused and all("strict_dynamic_mapping_exception" in d["reason"] and "[purpose] within [promo]" in d["reason"]
-                           for d in refused.values())
+    assert refused and all(
+        "strict_dynamic_mapping_exception" in d["reason"] and "[purpose] within [promo]" in d["reason"]
+        for d in refused.values()
+    )
 
 
 def test_the_nodes_429s_went_through_the_retry_path(indexed):
@@ -111,8 +123,16 @@ def signed(tmp_path_factory):
     cluster.item_faults = {line_id: [429] for line_id in throttled}
     cluster.sigv4 = (os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"], "eu-west-1")
     properties = root / "properties.json"
-    properties.write_text(json.dumps([{"PropertyGroupId": "opensearch", "PropertyMap": {
-        "url": cluster.url, "auth": "sigv4", "region": "eu-west-1"}}]))
+    properties.write_text(
+        json.dumps(
+            [
+                {
+                    "PropertyGroupId": "opensearch",
+                    "PropertyMap": {"url": cluster.url, "auth": "sigv4", "region": "eu-west-1"},
+                }
+            ]
+        )
+    )
     try:
         run_job(root, "--properties", str(properties))
         yield root, cluster, throttled
@@ -152,9 +172,15 @@ def test_the_fake_cluster_refuses_a_wrong_signature(signed):
 
     _, cluster, _ = signed
     body = b'{"index":{"_id":"x"}}\n{"line_id":"x"}\n'
-    request = AWSRequest(method="POST", url=cluster.url + "/orders-write/_bulk", data=body,
-                         headers={"Content-Type": "application/x-ndjson"})
+    request = AWSRequest(
+        method="POST",
+        url=cluster.url + "/orders-write/_bulk",
+        data=body,
+        headers={"Content-Type": "application/x-ndjson"},
+    )
     SigV4Auth(Credentials(os.environ["AWS_ACCESS_KEY_ID"], "not-the-secret"), "es", "eu-west-1").add_auth(request)
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(urllib.request.Request(request.url, data=body, headers=dict(request.headers), method="POST"))
+        urllib.request.urlopen(
+            urllib.request.Request(request.url, data=body, headers=dict(request.headers), method="POST")
+        )
     assert refused.value.code == 403

@@ -20,9 +20,28 @@ from flink_app.reference import ReferenceDataError, ReferenceRefresher, Referenc
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("reference")
-    assert datagen(["--bus", str(root / "bus"), "--reference", str(root / "ref"), "--customers", "10",
-                    "--sales", "10", "--items", "300", "--promos", "40", "--reference-formats", "csv,parquet",
-                    "--quiet"]) == 0
+    assert (
+        datagen(
+            [
+                "--bus",
+                str(root / "bus"),
+                "--reference",
+                str(root / "ref"),
+                "--customers",
+                "10",
+                "--sales",
+                "10",
+                "--items",
+                "300",
+                "--promos",
+                "40",
+                "--reference-formats",
+                "csv,parquet",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     return root / "ref"
 
 
@@ -60,9 +79,17 @@ def test_reads_from_s3(reference, moto_url, monkeypatch):
 def test_each_table_in_its_own_place_each_file_by_its_extension(reference, tmp_path):
     """Items as CSV in a raw layer, promos as Parquet in a clean layer, as a lake holds them."""
     shutil.copy(reference / "items" / "items.csv", (tmp_path / "raw").mkdir() or tmp_path / "raw" / "items.csv")
-    shutil.copy(reference / "promos" / "promos.parquet", (tmp_path / "clean").mkdir() or tmp_path / "clean" / "p.parquet")
-    config = build_config({"job": {"source": "bus"}, "bus": {"path": "/bus"}, "curated": {"path": "/out"},
-                           "reference": {"items_path": str(tmp_path / "raw"), "promos_path": str(tmp_path / "clean")}})
+    shutil.copy(
+        reference / "promos" / "promos.parquet", (tmp_path / "clean").mkdir() or tmp_path / "clean" / "p.parquet"
+    )
+    config = build_config(
+        {
+            "job": {"source": "bus"},
+            "bus": {"path": "/bus"},
+            "curated": {"path": "/out"},
+            "reference": {"items_path": str(tmp_path / "raw"), "promos_path": str(tmp_path / "clean")},
+        }
+    )
     assert config.reference == ReferenceSource(str(tmp_path / "raw"), str(tmp_path / "clean"), None)
     items, promos = load_snapshot(config.reference)
     assert items == load_table(str(reference / "items"), "items", "csv")
@@ -73,8 +100,12 @@ def test_each_table_in_its_own_place_each_file_by_its_extension(reference, tmp_p
 
 def test_a_table_path_defaults_to_its_folder_under_the_reference_path():
     groups = {"job": {"source": "bus"}, "bus": {"path": "/bus"}, "curated": {"path": "/out"}}
-    config = build_config({**groups, "reference": {"path": "s3://lake/ref/", "promos_path": "s3://lake/clean/promos",
-                                                   "format": "parquet"}})
+    config = build_config(
+        {
+            **groups,
+            "reference": {"path": "s3://lake/ref/", "promos_path": "s3://lake/clean/promos", "format": "parquet"},
+        }
+    )
     assert config.reference == ReferenceSource("s3://lake/ref/items", "s3://lake/clean/promos", "parquet")
     with pytest.raises(ConfigError, match="reference.path is required"):
         build_config({**groups, "reference": {"items_path": "/raw/items"}})
@@ -110,7 +141,8 @@ def test_refresh_applies_new_data_and_keeps_the_last_good_snapshot_on_failure(re
     refreshed, _ = refresher.refresh()
     assert refreshed[rows[0]["item_id"]][3] == "renamed brand"
     assert {k: v for k, v in refreshed.items() if k != rows[0]["item_id"]} == {
-        k: v for k, v in items.items() if k != rows[0]["item_id"]}
+        k: v for k, v in items.items() if k != rows[0]["item_id"]
+    }
 
     items_csv.unlink()  # the files are gone
     with caplog.at_level(logging.WARNING, logger="flink_app.reference"):
@@ -121,18 +153,21 @@ def test_refresh_applies_new_data_and_keeps_the_last_good_snapshot_on_failure(re
     assert refresher.refresh() is None and refresher.failed_refreshes == 2
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("items.parquet", b"not parquet at all", "items.parquet is not a readable Parquet file"),
-    ("items.csv", None, "items.csv, row 2, column item_id: 'abc' is not an integer"),
-    ("items.csv", "latin-1", "items.csv is not UTF-8: invalid byte at offset"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("items.parquet", b"not parquet at all", "items.parquet is not a readable Parquet file"),
+        ("items.csv", None, "items.csv, row 2, column item_id: 'abc' is not an integer"),
+        ("items.csv", "latin-1", "items.csv is not UTF-8: invalid byte at offset"),
+    ],
+)
 def test_unreadable_files_say_which_file_row_and_column(reference, tmp_path, name, content, message):
     folder = tmp_path / "items"
     folder.mkdir()
     rows = (reference / "items" / "items.csv").read_text(encoding="utf-8").splitlines()
     header, first, second = rows[0], rows[1], rows[2]
     if content is None:  # the second data row's item_id is not a number
-        content = "\n".join([header, first, "abc" + second[second.index(","):]]).encode()
+        content = "\n".join([header, first, "abc" + second[second.index(",") :]]).encode()
     elif content == "latin-1":
         content = "\n".join([header, first.replace(first.split(",")[1], "Caf\u00e9", 1)]).encode("latin-1")
     (folder / name).write_bytes(content)
@@ -152,7 +187,24 @@ def test_an_unreadable_table_stops_the_job_at_start_with_exit_2(reference, tmp_p
     bus = tmp_path / "bus"
     for stream in ("customers", "addresses", "sales"):
         (bus / stream).mkdir(parents=True)
-    finished = subprocess.run([sys.executable, "-m", "flink_app", "--bus", str(bus), "--reference", str(root),
-                               "--out", str(tmp_path / "out"), "--bounded"], capture_output=True, text=True, timeout=60,
-                              cwd=Path(__file__).resolve().parent.parent)
-    assert finished.returncode == 2 and "items.csv is not UTF-8" in finished.stderr and "Traceback" not in finished.stderr
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flink_app",
+            "--bus",
+            str(bus),
+            "--reference",
+            str(root),
+            "--out",
+            str(tmp_path / "out"),
+            "--bounded",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert (
+        finished.returncode == 2 and "items.csv is not UTF-8" in finished.stderr and "Traceback" not in finished.stderr
+    )

@@ -32,8 +32,9 @@ def built(sam_build) -> Path:
 
 
 def test_template_passes_sam_validate_lint_and_cfn_lint():
-    subprocess.run([BIN / "sam", "validate", "--lint", "--template-file", TEMPLATE], env=SAM_ENV, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [BIN / "sam", "validate", "--lint", "--template-file", TEMPLATE], env=SAM_ENV, check=True, capture_output=True
+    )
     subprocess.run([BIN / "cfn-lint", TEMPLATE], check=True, capture_output=True)
 
 
@@ -61,9 +62,13 @@ def _granted(template: dict) -> dict[str, object]:
 def test_policies_grant_each_aws_call_the_code_makes_on_named_resources_only(template):
     calls = {
         "dynamodb": re.findall(r"self\.client\.(\w+)\(", (ROOT / "geocoder_lambda/shared_cache.py").read_text()),
-        "geo-places": re.findall(r"self\._client\.(\w+)\(", (ROOT / "geocoder_lambda/providers/aws_location.py").read_text()),
+        "geo-places": re.findall(
+            r"self\._client\.(\w+)\(", (ROOT / "geocoder_lambda/providers/aws_location.py").read_text()
+        ),
     }
-    needed = {f"{service}:{''.join(w.title() for w in call.split('_'))}" for service, names in calls.items() for call in names}
+    needed = {
+        f"{service}:{''.join(w.title() for w in call.split('_'))}" for service, names in calls.items() for call in names
+    }
     assert needed == {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "geo-places:Geocode"}
     granted = _granted(template)
     assert set(granted) == needed
@@ -83,12 +88,18 @@ def test_sam_build_packages_the_function_without_the_runtime_packages(built):
 def test_built_function_answers_with_only_the_runtime_packages_beside_it(built, tmp_path):
     runtime = lambda_runtime(tmp_path)
     event = (ROOT / "events" / "geocoder" / "function_url_single.json").read_text()
-    script = (f"import sys, json; sys.path[:0] = [{str(built)!r}, {str(runtime)!r}]\n"
-              "from geocoder_lambda.app import handler\n"
-              "from geocoder_lambda.serve import LocalContext\n"
-              f"print(json.dumps(handler(json.loads({event!r}), LocalContext())))")
-    result = subprocess.run([sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True,
-                            env={"POWERTOOLS_METRICS_DISABLED": "true", "AWS_DEFAULT_REGION": "us-east-1"})
+    script = (
+        f"import sys, json; sys.path[:0] = [{str(built)!r}, {str(runtime)!r}]\n"
+        "from geocoder_lambda.app import handler\n"
+        "from geocoder_lambda.serve import LocalContext\n"
+        f"print(json.dumps(handler(json.loads({event!r}), LocalContext())))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", script],
+        capture_output=True,
+        text=True,
+        env={"POWERTOOLS_METRICS_DISABLED": "true", "AWS_DEFAULT_REGION": "us-east-1"},
+    )
     assert result.returncode == 0, result.stderr
     response = json.loads(result.stdout.strip().splitlines()[-1])
     assert response["statusCode"] == 200

@@ -37,9 +37,12 @@ def dynamodb(moto_url):
 @pytest.fixture
 def table(dynamodb) -> str:
     name = f"geocode-cache-{next(_tables)}"
-    dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                          AttributeDefinitions=[{"AttributeName": "address_key", "AttributeType": "S"}],
-                          KeySchema=[{"AttributeName": "address_key", "KeyType": "HASH"}])
+    dynamodb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "address_key", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "address_key", "KeyType": "HASH"}],
+    )
     return name
 
 
@@ -55,8 +58,9 @@ def test_lru_evicts_the_least_recently_used():
 def test_each_address_is_asked_once_per_container_whatever_its_case_and_spacing():
     provider = CountingOffline()
     geocoder = Geocoder([provider], LruCache(100))
-    first = geocoder.geocode([Address(city="Boston", state="MA", zip="02108"),
-                              Address(city=" boston ", state="ma", zip="02108")])
+    first = geocoder.geocode(
+        [Address(city="Boston", state="MA", zip="02108"), Address(city=" boston ", state="ma", zip="02108")]
+    )
     second = geocoder.geocode([Address(city="BOSTON", state="MA", zip="02108")])
     assert len(provider.asked) == 1
     assert first.answers[0] == first.answers[1] == second.answers[0]
@@ -108,8 +112,12 @@ def test_handler_uses_the_shared_cache_named_in_its_environment(configure, moto_
     status, first = invoke(event_file("function_url_batch.json"))
     assert status == 200
     # A new container whose only provider is down still answers every address from the table.
-    configure(GEOCODER_CACHE_TABLE=table, GEOCODER_PROVIDERS="geopy:nominatim",
-              GEOPY_NOMINATIM_DOMAIN=f"127.0.0.1:{closed_port()}", GEOPY_NOMINATIM_SCHEME="http")
+    configure(
+        GEOCODER_CACHE_TABLE=table,
+        GEOCODER_PROVIDERS="geopy:nominatim",
+        GEOPY_NOMINATIM_DOMAIN=f"127.0.0.1:{closed_port()}",
+        GEOPY_NOMINATIM_SCHEME="http",
+    )
     status, second = invoke(event_file("function_url_batch.json"))
     assert (status, second) == (200, first)
     status, _ = invoke(event_file("function_url_single.json"))  # never seen: must ask the provider

@@ -20,8 +20,18 @@ def address(n: int) -> tuple:
 
 def ok_for_all(method: str, path: str, query: dict, body: dict) -> tuple[int, dict]:
     """A geocoder that finds every address, its latitude the address's number."""
-    return 200, {"results": [{"id": a["id"], "status": "ok", "location": {"lat": float(int(a["zip"]) % 90), "lon": 1.5},
-                              "precision": "postcode", "provider": "stub"} for a in body["addresses"]]}
+    return 200, {
+        "results": [
+            {
+                "id": a["id"],
+                "status": "ok",
+                "location": {"lat": float(int(a["zip"]) % 90), "lon": 1.5},
+                "precision": "postcode",
+                "provider": "stub",
+            }
+            for a in body["addresses"]
+        ]
+    }
 
 
 def geocode_all(settings: GeocoderSettings, calls: list[tuple[str, tuple]], stats: GeocoderStats | None = None):
@@ -31,6 +41,7 @@ def geocode_all(settings: GeocoderSettings, calls: list[tuple[str, tuple]], stat
             return await asyncio.gather(*(client.geocode(address_id, key) for address_id, key in calls))
         finally:
             await client.close()
+
     return asyncio.run(run())
 
 
@@ -41,6 +52,7 @@ def stub_server():
     def start(respond) -> HttpStub:
         servers.append(HttpStub(respond))
         return servers[-1]
+
     yield start
     for server in servers:
         server.close()
@@ -70,9 +82,12 @@ def test_addresses_are_batched_up_to_the_batch_size(stub_server):
 def test_a_place_already_known_is_not_asked_again(stub_server):
     stub = stub_server(ok_for_all)
     stats = GeocoderStats()
-    calls = [("a1", address(1)), ("a1", address(1)),  # the same version again
-             ("a2", address(1)),  # another address at the same place
-             ("a1", address(2))]  # a move: a new place
+    calls = [
+        ("a1", address(1)),
+        ("a1", address(1)),  # the same version again
+        ("a2", address(1)),  # another address at the same place
+        ("a1", address(2)),
+    ]  # a move: a new place
     answers = geocode_all(fast(stub.url), calls, stats)
     assert [a.lat for a in answers] == [1.0, 1.0, 1.0, 2.0]
     asked = [a["zip"] for *_, body in stub.requests for a in body["addresses"]]
@@ -85,6 +100,7 @@ def test_throttling_and_server_errors_are_retried_until_answered(stub_server):
 
     def flaky(*request):
         return next(failures, None) or ok_for_all(*request)
+
     stub = stub_server(flaky)
     stats = GeocoderStats()
     [answer] = geocode_all(fast(stub.url), [("a1", address(7))], stats)
@@ -110,6 +126,7 @@ def test_a_failed_place_is_asked_again_later(stub_server):
         second = await client.geocode("a1", address(3))
         await client.close()
         return first, second
+
     first, second = asyncio.run(run())
     assert first == FAILED and second.status == "ok"
 
@@ -126,19 +143,25 @@ def test_a_geocoder_that_does_not_answer_in_time_is_a_timeout(stub_server):
     def slow(*request):
         time.sleep(0.5)
         return ok_for_all(*request)
+
     stub = stub_server(slow)
     stats = GeocoderStats()
     answers = geocode_all(fast(stub.url, timeout_seconds=0.1, max_attempts=2), [("a1", address(1))], stats)
     assert answers == [FAILED] and stats.retries == 1
 
 
-@pytest.mark.parametrize("answer", [
-    {"results": []},  # too few
-    {"results": [{"id": "9", "status": "ok", "location": {"lat": 1, "lon": 2}, "precision": "postcode"}]},  # wrong id
-    {"results": [{"id": "0", "status": "ok", "location": None, "precision": None}]},  # ok without a location
-    {"results": [{"id": "0", "status": "maybe", "location": None, "precision": None}]},  # unknown status
-    "not an object",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"results": []},  # too few
+        {
+            "results": [{"id": "9", "status": "ok", "location": {"lat": 1, "lon": 2}, "precision": "postcode"}]
+        },  # wrong id
+        {"results": [{"id": "0", "status": "ok", "location": None, "precision": None}]},  # ok without a location
+        {"results": [{"id": "0", "status": "maybe", "location": None, "precision": None}]},  # unknown status
+        "not an object",
+    ],
+)
 def test_an_answer_that_breaks_the_contract_is_retried_then_failed(stub_server, answer):
     stub = stub_server(lambda *request: (200, answer))
     assert geocode_all(fast(stub.url, max_attempts=2), [("a1", address(1))]) == [FAILED]
@@ -150,6 +173,7 @@ def test_a_refused_batch_is_halved_until_only_the_refused_address_fails(stub_ser
         if any(a["zip"] == "00013" for a in body["addresses"]):
             return 400, {"message": "addresses[…].zip: bad"}
         return ok_for_all(method, path, query, body)
+
     stub = stub_server(refuses_zip_13)
     stats = GeocoderStats()
     answers = geocode_all(fast(stub.url, batch_size=16), [(f"a{n}", address(n)) for n in range(16)], stats)

@@ -64,15 +64,27 @@ def test_batch_event_answers_each_address_in_the_order_asked(configure, name):
     assert [r["precision"] for r in results] == ["postcode", "postcode", "locality", None]
     assert results[0]["location"] == zip_centroid("10001")
     assert results[1]["location"] == zip_centroid("94102")
-    assert results[3] == {"id": asked[3]["id"], "status": "not_found", "location": None, "precision": None,
-                          "provider": None}
+    assert results[3] == {
+        "id": asked[3]["id"],
+        "status": "not_found",
+        "location": None,
+        "precision": None,
+        "provider": None,
+    }
 
 
 def test_single_event(configure):
     status, body = invoke(event_file("function_url_single.json"))
     assert status == 200
-    assert body["results"] == [{"id": "A00000042", "status": "ok", "location": zip_centroid("20500"),
-                                "precision": "postcode", "provider": "offline"}]
+    assert body["results"] == [
+        {
+            "id": "A00000042",
+            "status": "ok",
+            "location": zip_centroid("20500"),
+            "precision": "postcode",
+            "provider": "offline",
+        }
+    ]
 
 
 def test_unknown_place_event(configure):
@@ -91,15 +103,15 @@ def test_invalid_body_event_gets_400_and_is_logged_with_the_correlation_id(confi
         app.logger.removeHandler(capture)
     assert (status, body) == (400, {"message": "the body is not valid JSON"})
     logged = [json.loads(line) for line in stream.getvalue().splitlines()]
-    assert any(entry["correlation_id"] == "flink-geocode-3" and entry["message"] == "bad request"
-               for entry in logged)
+    assert any(entry["correlation_id"] == "flink-geocode-3" and entry["message"] == "bad request" for entry in logged)
 
 
 def test_known_zip_gives_its_centroid_whatever_else_is_said(configure):
     zips = ["10001", "60601", "73301", "99501", "02108"]
     results = geocode(*({"id": z, "zip": z, "city": "Anywhere", "state": "ZZ"} for z in zips))
     assert [(r["location"], r["precision"], r["provider"]) for r in results] == [
-        (zip_centroid(z), "postcode", "offline") for z in zips]
+        (zip_centroid(z), "postcode", "offline") for z in zips
+    ]
 
 
 def test_zip_given_with_another_state_still_gives_the_zip_centroid(configure):
@@ -112,40 +124,56 @@ def test_zip_plus_four_is_read_as_its_zip(configure):
 
 def test_known_city_with_unknown_zip_gives_the_city_centroid(configure):
     rows = zipcodes.filter_by(city="Chicago", state="IL")
-    expected = {"lat": round(mean(float(r["lat"]) for r in rows), 4),
-                "lon": round(mean(float(r["long"]) for r in rows), 4)}
+    expected = {
+        "lat": round(mean(float(r["lat"]) for r in rows), 4),
+        "lon": round(mean(float(r["long"]) for r in rows), 4),
+    }
     result = geocode({"id": "a", "city": "  chicago ", "state": "il", "zip": "00000"})[0]
     assert (result["status"], result["precision"]) == ("ok", "locality")
     assert result["location"] == pytest.approx(expected, abs=1e-4)
 
 
-@pytest.mark.parametrize("address", [
-    {"id": "a", "street": "1 Nowhere", "city": "Zorvath Flats", "state": "TX", "zip": "00003"},
-    {"id": "a", "city": "Chicago", "state": "ZZ"},
-    {"id": "a"},
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        {"id": "a", "street": "1 Nowhere", "city": "Zorvath Flats", "state": "TX", "zip": "00003"},
+        {"id": "a", "city": "Chicago", "state": "ZZ"},
+        {"id": "a"},
+    ],
+)
 def test_nonsense_is_not_found(configure, address):
-    assert geocode(address)[0] == {"id": "a", "status": "not_found", "location": None, "precision": None,
-                                   "provider": None}
+    assert geocode(address)[0] == {
+        "id": "a",
+        "status": "not_found",
+        "location": None,
+        "precision": None,
+        "provider": None,
+    }
 
 
-@pytest.mark.parametrize("body, message", [
-    ("", "the body is empty"),
-    ("not json", "not valid JSON"),
-    ("[1, 2]", "a JSON object with a list 'addresses'"),
-    ('{"addresses": {"id": "a"}}', "a JSON object with a list 'addresses'"),
-    ('{"addresses": [{"id": "a"}], "extra": 1}', "unknown field(s) in the body: extra"),
-    ('{"addresses": []}', "1 to 100 addresses, not 0"),
-    (json.dumps({"addresses": [{"id": str(i)} for i in range(101)]}), "1 to 100 addresses, not 101"),
-    ('{"addresses": ["10001"]}', "addresses[0] must be an object"),
-    ('{"addresses": [{"zip": "10001"}]}', "addresses[0] needs an 'id'"),
-    ('{"addresses": [{"id": ""}]}', "addresses[0] needs an 'id'"),
-    ('{"addresses": [{"id": 7}]}', "addresses[0] needs an 'id'"),
-    ('{"addresses": [{"id": "a"}, {"id": "b", "zip": 10001}]}', "addresses[1].zip must be a string or null, not int"),
-    (json.dumps({"addresses": [{"id": "a", "street": "x" * 257}]}), "addresses[0].street is longer than 256"),
-    (json.dumps({"addresses": [{"id": "a" * 129}]}), "addresses[0].id is longer than 128"),
-    ('{"addresses": [{"id": "a", "postcode": "10001"}]}', "addresses[0] has unknown field(s): postcode"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("", "the body is empty"),
+        ("not json", "not valid JSON"),
+        ("[1, 2]", "a JSON object with a list 'addresses'"),
+        ('{"addresses": {"id": "a"}}', "a JSON object with a list 'addresses'"),
+        ('{"addresses": [{"id": "a"}], "extra": 1}', "unknown field(s) in the body: extra"),
+        ('{"addresses": []}', "1 to 100 addresses, not 0"),
+        (json.dumps({"addresses": [{"id": str(i)} for i in range(101)]}), "1 to 100 addresses, not 101"),
+        ('{"addresses": ["10001"]}', "addresses[0] must be an object"),
+        ('{"addresses": [{"zip": "10001"}]}', "addresses[0] needs an 'id'"),
+        ('{"addresses": [{"id": ""}]}', "addresses[0] needs an 'id'"),
+        ('{"addresses": [{"id": 7}]}', "addresses[0] needs an 'id'"),
+        (
+            '{"addresses": [{"id": "a"}, {"id": "b", "zip": 10001}]}',
+            "addresses[1].zip must be a string or null, not int",
+        ),
+        (json.dumps({"addresses": [{"id": "a", "street": "x" * 257}]}), "addresses[0].street is longer than 256"),
+        (json.dumps({"addresses": [{"id": "a" * 129}]}), "addresses[0].id is longer than 128"),
+        ('{"addresses": [{"id": "a", "postcode": "10001"}]}', "addresses[0] has unknown field(s): postcode"),
+    ],
+)
 def test_bad_bodies_get_400_with_what_is_wrong(configure, body, message):
     status, answer = invoke(with_body(body))
     assert status == 400
@@ -154,8 +182,12 @@ def test_bad_bodies_get_400_with_what_is_wrong(configure, body, message):
 
 
 def test_bodies_that_are_valid_by_the_schema_are_accepted_and_others_not(configure):
-    bodies = [{"addresses": [{"id": "a", "zip": None, "city": "Boston", "state": "MA"}]},
-              {"addresses": [{"id": "a", "zip": 10001}]}, {"addresses": []}, {"addresses": [{"id": "x", "lat": 1}]}]
+    bodies = [
+        {"addresses": [{"id": "a", "zip": None, "city": "Boston", "state": "MA"}]},
+        {"addresses": [{"id": "a", "zip": 10001}]},
+        {"addresses": []},
+        {"addresses": [{"id": "x", "lat": 1}]},
+    ]
     for body in bodies:
         status, _ = invoke(with_body(body))
         assert (status == 200) == validator("geocode_request").is_valid(body)
@@ -168,10 +200,13 @@ def test_base64_body_is_decoded(configure):
     assert invoke(event)[1]["results"][0]["location"] == zip_centroid("10001")
 
 
-@pytest.mark.parametrize("raw, message", [
-    (b'{"addresses": [{"id": "a", "city": "Bo\xffston"}]}', "not UTF-8: invalid byte at offset 38"),
-    (b"[" * 100_000 + b"]" * 100_000, "nested too deep"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (b'{"addresses": [{"id": "a", "city": "Bo\xffston"}]}', "not UTF-8: invalid byte at offset 38"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deep"),
+    ],
+)
 def test_bodies_python_cannot_read_get_400_with_what_is_wrong(configure, raw, message):
     event = with_body("")
     event["body"], event["isBase64Encoded"] = base64.b64encode(raw).decode(), True
@@ -185,12 +220,15 @@ def test_other_routes_are_not_found(configure):
     assert app.handler(event, LocalContext())["statusCode"] == 404
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"GEOCODER_PROVIDERS": "offline,bogus"}, "unknown geocoding provider 'bogus'"),
-    ({"GEOCODER_PROVIDERS": " , "}, "names no provider"),
-    ({"GEOCODER_LRU_SIZE": "many"}, "bad geocoder setting"),
-    ({"GEOCODER_PROVIDERS": "geopy:no-such-service"}, "geopy has no geocoding service"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"GEOCODER_PROVIDERS": "offline,bogus"}, "unknown geocoding provider 'bogus'"),
+        ({"GEOCODER_PROVIDERS": " , "}, "names no provider"),
+        ({"GEOCODER_LRU_SIZE": "many"}, "bad geocoder setting"),
+        ({"GEOCODER_PROVIDERS": "geopy:no-such-service"}, "geopy has no geocoding service"),
+    ],
+)
 def test_bad_configuration_gets_a_clear_500(configure, env, message):
     configure(**env)
     status, body = invoke(event_file("function_url_single.json"))

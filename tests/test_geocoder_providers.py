@@ -13,23 +13,37 @@ from geocoder_lambda.providers.geopy_provider import GeopyProvider
 from tests.http_stub import HttpStub, closed_port
 from tests.test_geocoder_handler import event_file, invoke, zip_centroid
 
-WHITE_HOUSE = Address(street="1600 Pennsylvania Ave NW", city="Washington", state="DC", zip="20500",
-                      country="United States")
+WHITE_HOUSE = Address(
+    street="1600 Pennsylvania Ave NW", city="Washington", state="DC", zip="20500", country="United States"
+)
 
 
 def nominatim_env(port: int) -> dict[str, str]:
-    return {"GEOPY_NOMINATIM_DOMAIN": f"127.0.0.1:{port}", "GEOPY_NOMINATIM_SCHEME": "http",
-            "GEOPY_NOMINATIM_MIN_DELAY_SECONDS": "0", "GEOCODER_PROVIDER_TIMEOUT_SECONDS": "2"}
+    return {
+        "GEOPY_NOMINATIM_DOMAIN": f"127.0.0.1:{port}",
+        "GEOPY_NOMINATIM_SCHEME": "http",
+        "GEOPY_NOMINATIM_MIN_DELAY_SECONDS": "0",
+        "GEOCODER_PROVIDER_TIMEOUT_SECONDS": "2",
+    }
 
 
 @pytest.fixture
 def nominatim():
     """Answers /search as Nominatim does: a house for Pennsylvania Ave, nothing for anything else."""
+
     def respond(method, path, query, body):
         if path == "/search" and "Pennsylvania" in query.get("q", ""):
-            return 200, [{"lat": "38.8976763", "lon": "-77.0365298", "display_name": "White House",
-                          "addresstype": "house", "place_id": 1}]
+            return 200, [
+                {
+                    "lat": "38.8976763",
+                    "lon": "-77.0365298",
+                    "display_name": "White House",
+                    "addresstype": "house",
+                    "place_id": 1,
+                }
+            ]
         return 200, []
+
     stub = HttpStub(respond)
     yield stub
     stub.close()
@@ -39,7 +53,12 @@ def test_geopy_provider_asks_the_service_and_reads_its_precision(nominatim):
     provider = GeopyProvider.from_env("nominatim", nominatim_env(nominatim.port), timeout=2)
     answer = provider.geocode(WHITE_HOUSE)
     assert (answer.status, answer.lat, answer.lon, answer.precision, answer.provider) == (
-        "ok", 38.8976763, -77.0365298, "rooftop", "geopy:nominatim")
+        "ok",
+        38.8976763,
+        -77.0365298,
+        "rooftop",
+        "geopy:nominatim",
+    )
     method, path, query, _ = nominatim.requests[0]
     assert (method, path) == ("GET", "/search")
     assert query["q"] == "1600 Pennsylvania Ave NW, Washington, DC 20500, United States"
@@ -60,15 +79,25 @@ def test_nominatim_is_rate_limited_to_its_policy_by_default():
 @pytest.fixture
 def places():
     """Answers POST /v2/geocode as Amazon Location's places API does."""
+
     def respond(method, path, query, body):
         if path != "/v2/geocode":
             return 404, {"message": "not found"}
         if "Pennsylvania" in body["QueryText"]:
-            return 200, {"ResultItems": [{"PlaceId": "p1", "PlaceType": "PointAddress", "Title": "1600 Pennsylvania",
-                                          "Position": [-77.03653, 38.89768]}]}
+            return 200, {
+                "ResultItems": [
+                    {
+                        "PlaceId": "p1",
+                        "PlaceType": "PointAddress",
+                        "Title": "1600 Pennsylvania",
+                        "Position": [-77.03653, 38.89768],
+                    }
+                ]
+            }
         if "Throttle" in body["QueryText"]:
             return 429, {"message": "Rate exceeded"}
         return 200, {"ResultItems": []}
+
     stub = HttpStub(respond)
     yield stub
     stub.close()
@@ -90,7 +119,12 @@ def test_aws_location_provider_uses_the_places_api(places, monkeypatch):
     provider = location_provider(places.url, monkeypatch)
     answer = provider.geocode(WHITE_HOUSE)
     assert (answer.status, answer.lat, answer.lon, answer.precision, answer.provider) == (
-        "ok", 38.89768, -77.03653, "rooftop", "aws-location")
+        "ok",
+        38.89768,
+        -77.03653,
+        "rooftop",
+        "aws-location",
+    )
     method, path, _, body = places.requests[0]
     assert (method, path) == ("POST", "/v2/geocode")
     assert body == {"QueryText": WHITE_HOUSE.one_line(), "MaxResults": 1, "Filter": {"IncludeCountries": ["USA"]}}
@@ -123,8 +157,11 @@ def test_not_found_asks_the_next_provider_and_the_answer_names_who_found_it(conf
 
 
 def test_every_provider_failing_gives_503_so_the_caller_retries(configure, places):
-    configure(GEOCODER_PROVIDERS="geopy:nominatim,aws-location", **nominatim_env(closed_port()),
-              **location_env(f"http://127.0.0.1:{closed_port()}"))
+    configure(
+        GEOCODER_PROVIDERS="geopy:nominatim,aws-location",
+        **nominatim_env(closed_port()),
+        **location_env(f"http://127.0.0.1:{closed_port()}"),
+    )
     response_status, body = invoke(event_file("function_url_batch.json"))
     assert response_status == 503
     assert "every geocoding provider failed for 4 of 4 addresses" in body["message"]

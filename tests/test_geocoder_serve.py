@@ -18,8 +18,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def server():
-    process = subprocess.Popen([sys.executable, "-m", "geocoder_lambda.serve", "--port", "0"], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "geocoder_lambda.serve", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         url = urlsplit(json.loads(process.stdout.readline())["geocoder"])
         yield url.hostname, url.port
@@ -32,8 +37,12 @@ def test_answers_over_http_with_keep_alive(server):
     connection = http.client.HTTPConnection(*server, timeout=10)
     bodies = []
     for zip_code in ("10001", "94102"):
-        connection.request("POST", "/geocode", body=json.dumps({"addresses": [{"id": zip_code, "zip": zip_code}]}),
-                           headers={"Content-Type": "application/json"})
+        connection.request(
+            "POST",
+            "/geocode",
+            body=json.dumps({"addresses": [{"id": zip_code, "zip": zip_code}]}),
+            headers={"Content-Type": "application/json"},
+        )
         response = connection.getresponse()
         assert response.status == 200
         assert response.getheader("Content-Type") == "application/json"
@@ -44,12 +53,15 @@ def test_answers_over_http_with_keep_alive(server):
     assert [b["results"][0]["precision"] for b in bodies] == ["postcode", "postcode"]
 
 
-@pytest.mark.parametrize("method, path, body, status", [
-    ("POST", "/geocode", b"{not json", 400),
-    ("POST", "/geocode", b'{"addresses": []}', 400),
-    ("GET", "/geocode", b"", 404),
-    ("POST", "/elsewhere", b"{}", 404),
-])
+@pytest.mark.parametrize(
+    "method, path, body, status",
+    [
+        ("POST", "/geocode", b"{not json", 400),
+        ("POST", "/geocode", b'{"addresses": []}', 400),
+        ("GET", "/geocode", b"", 404),
+        ("POST", "/elsewhere", b"{}", 404),
+    ],
+)
 def test_errors_over_http(server, method, path, body, status):
     connection = http.client.HTTPConnection(*server, timeout=10)
     connection.request(method, path, body=body)
@@ -74,12 +86,15 @@ def test_concurrent_clients_are_all_answered(server):
         assert list(pool.map(ask, range(120))) == [200] * 120
 
 
-@pytest.mark.parametrize("headers, body, status, message", [
-    ({"Content-Length": "abc"}, b"{}", 400, "Content-Length must be a non-negative integer"),
-    ({"Content-Length": "-1"}, b"{}", 400, "Content-Length must be a non-negative integer"),
-    ({"Content-Length": str(7 * 2**20)}, b"{}", 413, "larger than"),
-    ({"Transfer-Encoding": "chunked"}, b"2\r\n{}\r\n0\r\n\r\n", 411, "needs a Content-Length"),
-])
+@pytest.mark.parametrize(
+    "headers, body, status, message",
+    [
+        ({"Content-Length": "abc"}, b"{}", 400, "Content-Length must be a non-negative integer"),
+        ({"Content-Length": "-1"}, b"{}", 400, "Content-Length must be a non-negative integer"),
+        ({"Content-Length": str(7 * 2**20)}, b"{}", 413, "larger than"),
+        ({"Transfer-Encoding": "chunked"}, b"2\r\n{}\r\n0\r\n\r\n", 411, "needs a Content-Length"),
+    ],
+)
 def test_a_body_whose_length_cannot_be_read_is_refused_and_the_server_stays_up(server, headers, body, status, message):
     import socket
 

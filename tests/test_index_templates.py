@@ -48,8 +48,10 @@ def field_names(fields: dict[str, dict]) -> set[str]:
 def test_the_template_maps_exactly_the_fields_of_the_order_document(mapping, fields):
     order = schema("order")
     expected = schema_leaves(order, order["$defs"])
-    assert set(fields) == set(expected), {"not mapped": sorted(set(expected) - set(fields)),
-                                          "not in the schema": sorted(set(fields) - set(expected))}
+    assert set(fields) == set(expected), {
+        "not mapped": sorted(set(expected) - set(fields)),
+        "not in the schema": sorted(set(fields) - set(expected)),
+    }
     assert mapping["dynamic"] == "strict"  # a field outside the contract is refused, never guessed
 
 
@@ -87,6 +89,7 @@ def test_the_sample_order_document_fits_the_mapping(fields):
         if isinstance(value, dict) and not path.endswith(".location"):
             return {p for k, v in value.items() for p in leaves(v, f"{path}.{k}" if path else k)}
         return {path}
+
     assert leaves(document) <= set(fields)
 
 
@@ -111,8 +114,13 @@ def test_roles_name_only_mapped_fields_and_the_writer_only_the_write_alias(field
         assert any(fnmatch(name, pattern.lstrip("~")) for name in names), pattern
     hidden = {name for name in names if any(fnmatch(name, p.lstrip("~")) for p in analyst["fls"])}
     for role in ("bill_customer", "ship_customer"):
-        assert {f"{role}.first_name", f"{role}.last_name", f"{role}.email_address", f"{role}.birth_date",
-                f"{role}.first_name.keyword"} <= hidden  # the keyword sub-field too, or terms would leak it
+        assert {
+            f"{role}.first_name",
+            f"{role}.last_name",
+            f"{role}.email_address",
+            f"{role}.birth_date",
+            f"{role}.first_name.keyword",
+        } <= hidden  # the keyword sub-field too, or terms would leak it
     [writer] = roles["orders_writer"]["index_permissions"]
     assert writer["index_patterns"] == ["orders-write"]
     assert all(action.startswith("indices:data/write/") for action in writer["allowed_actions"])
@@ -173,7 +181,20 @@ def test_each_visualization_field_is_in_the_real_index_mapping_with_a_fitting_ty
             assert field in mapped, (saved["id"], field)
             [definition] = mapped[field]["mapping"].values()
             assert definition["type"] in needs[aggregation["type"]], (saved["id"], field, definition)
-            http.send("POST", f"/{FIRST_INDEX}/_search", {"size": 0, "aggs": {"chart": {aggregation["type"]: {
-                "field": field, **({"calendar_interval": "day"} if aggregation["type"] == "date_histogram" else {})}}}})
+            http.send(
+                "POST",
+                f"/{FIRST_INDEX}/_search",
+                {
+                    "size": 0,
+                    "aggs": {
+                        "chart": {
+                            aggregation["type"]: {
+                                "field": field,
+                                **({"calendar_interval": "day"} if aggregation["type"] == "date_histogram" else {}),
+                            }
+                        }
+                    },
+                },
+            )
             checked += 1
     assert checked >= len([o for o in saved_objects if o["type"] == "visualization"])

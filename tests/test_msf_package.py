@@ -32,9 +32,17 @@ from tests.s3_objects import download
 from tests.standalone_flink import StandaloneFlink
 from tests.test_deployment_flink import Rendered
 
-MSF_PYTHON = {"python_version": "3.12", "python_full_version": "3.12.0", "sys_platform": "linux",
-              "platform_system": "Linux", "platform_machine": "x86_64", "implementation_name": "cpython",
-              "platform_python_implementation": "CPython", "os_name": "posix", "extra": ""}
+MSF_PYTHON = {
+    "python_version": "3.12",
+    "python_full_version": "3.12.0",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "platform_machine": "x86_64",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+    "os_name": "posix",
+    "extra": "",
+}
 
 
 FACTORY_SERVICE = "META-INF/services/org.apache.flink.table.factories.Factory"
@@ -53,7 +61,8 @@ def requirement_pins() -> dict[str, str]:
 def test_the_zip_holds_the_entry_point_the_job_and_one_jar_where_the_run_options_say(package):
     template = cfn_yaml.load(str(ROOT / "template.yaml"))
     groups = template["Resources"]["FlinkApplication"]["Properties"]["ApplicationConfiguration"][
-        "EnvironmentProperties"]["PropertyGroups"]
+        "EnvironmentProperties"
+    ]["PropertyGroups"]
     [run_options] = [g["PropertyMap"] for g in groups if g["PropertyGroupId"] == "kinesis.analytics.flink.run.options"]
     names = set(zipfile.ZipFile(package).namelist())
     assert {run_options["python"], run_options["jarfile"]} <= names
@@ -64,8 +73,11 @@ def test_the_zip_holds_the_entry_point_the_job_and_one_jar_where_the_run_options
 
 def test_the_dependencies_are_the_pinned_ones_built_for_msfs_python(package):
     names = zipfile.ZipFile(package).namelist()
-    installed = {m.group(1).lower(): m.group(2) for n in names
-                 if (m := re.fullmatch(r"python/([\w.]+)-([\w.]+)\.dist-info/METADATA", n))}
+    installed = {
+        m.group(1).lower(): m.group(2)
+        for n in names
+        if (m := re.fullmatch(r"python/([\w.]+)-([\w.]+)\.dist-info/METADATA", n))
+    }
     assert installed == {canonicalize_name(k).replace("-", "_"): v for k, v in requirement_pins().items()}
     extensions = [n for n in names if n.endswith(".so")]
     assert extensions and all("cpython-312-x86_64-linux-gnu" in n for n in extensions)
@@ -74,6 +86,7 @@ def test_the_dependencies_are_the_pinned_ones_built_for_msfs_python(package):
 def test_the_pinned_dependencies_are_what_the_job_needs_beyond_pyflink():
     """The closure of the job's dependencies, minus PyFlink's own (the MSF runtime has those), at the
     versions the tests run with."""
+
     def closure(names: list[str]) -> dict[str, str]:
         found, todo = {}, list(names)
         while todo:
@@ -81,7 +94,11 @@ def test_the_pinned_dependencies_are_what_the_job_needs_beyond_pyflink():
             if name not in found:
                 dist = distribution(name)
                 found[name] = dist.version
-                todo += [r.name for r in map(Requirement, dist.requires or []) if not r.marker or r.marker.evaluate(MSF_PYTHON)]
+                todo += [
+                    r.name
+                    for r in map(Requirement, dist.requires or [])
+                    if not r.marker or r.marker.evaluate(MSF_PYTHON)
+                ]
         return found
 
     pyproject = (ROOT / "pyproject.toml").read_text()
@@ -116,21 +133,35 @@ def maven_build_with_pins(tmp_path: Path, edit) -> subprocess.CompletedProcess:
     shutil.copytree(ROOT / "java", module, ignore=shutil.ignore_patterns("target"))
     sums = module / ".mvn" / "checksums" / "checksums-central.sha256"
     sums.write_text(edit(sums.read_text()))
-    return subprocess.run([module / "mvnw", "--offline", "--quiet", "--projects", "flink-job", "package"], cwd=module,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [module / "mvnw", "--offline", "--quiet", "--projects", "flink-job", "package"],
+        cwd=module,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_a_jar_whose_bytes_differ_from_its_pinned_sha256_stops_the_build_naming_it(tmp_path):
     jar = "org/apache/flink/flink-s3-fs-hadoop/"
-    result = maven_build_with_pins(tmp_path, lambda text: "\n".join(
-        "0" * 64 + line[64:] if jar in line and line.endswith(".jar") else line for line in text.splitlines()) + "\n")
+    result = maven_build_with_pins(
+        tmp_path,
+        lambda text: "\n".join(
+            "0" * 64 + line[64:] if jar in line and line.endswith(".jar") else line for line in text.splitlines()
+        )
+        + "\n",
+    )
     assert result.returncode != 0
     assert "org.apache.flink:flink-s3-fs-hadoop:jar" in result.stdout and "trusted checksum mismatch" in result.stdout
 
 
 def test_a_jar_without_a_pinned_sha256_stops_the_build_naming_it(tmp_path):
-    result = maven_build_with_pins(tmp_path, lambda text: "".join(
-        line for line in text.splitlines(keepends=True) if not line.rstrip().endswith("/auth-2.57.8.jar")))
+    result = maven_build_with_pins(
+        tmp_path,
+        lambda text: "".join(
+            line for line in text.splitlines(keepends=True) if not line.rstrip().endswith("/auth-2.57.8.jar")
+        ),
+    )
     assert result.returncode != 0
     assert "software.amazon.awssdk:auth:jar:2.57.8" in result.stdout
 
@@ -139,9 +170,12 @@ def test_the_entry_point_runs_the_packaged_job(package, tmp_path):
     """main.py finds flink_app under python/ (the dependencies are left out: they are built for
     Python 3.12, and this venv provides them)."""
     with zipfile.ZipFile(package) as archive:
-        archive.extractall(tmp_path, [n for n in archive.namelist() if n == "main.py" or n.startswith("python/flink_app/")])
-    result = subprocess.run([sys.executable, tmp_path / "main.py", "--help"], capture_output=True, text=True,
-                            cwd=tmp_path, timeout=60)
+        archive.extractall(
+            tmp_path, [n for n in archive.namelist() if n == "main.py" or n.startswith("python/flink_app/")]
+        )
+    result = subprocess.run(
+        [sys.executable, tmp_path / "main.py", "--help"], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert "--bus" in result.stdout and "--geocoder-url" in result.stdout
 
@@ -156,15 +190,32 @@ def test_the_built_publisher_puts_the_package_in_the_bucket_and_removes_it_on_de
     runtime = lambda_runtime(tmp_path)
 
     def send(request_type: str, physical_id: str | None = None) -> dict:
-        event = {"RequestType": request_type, "ResponseURL": cloudformation.url, "StackId": "stack", "RequestId": "1",
-                 "LogicalResourceId": "FlinkApplicationCode", "PhysicalResourceId": physical_id,
-                 "ResourceProperties": {"Bucket": "artifacts", "Prefix": "flink-application/", "CodeVersion": "1"}}
-        script = (f"import sys, json; sys.path[:0] = [{str(built)!r}, {str(runtime)!r}]\n"
-                  "from msf_package.publisher import handler\n"
-                  f"handler(json.loads({json.dumps(event)!r}), None)")
-        result = subprocess.run([sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True, timeout=120,
-                                env={"AWS_ENDPOINT_URL_S3": moto_url, "AWS_ACCESS_KEY_ID": "testing",
-                                     "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"})
+        event = {
+            "RequestType": request_type,
+            "ResponseURL": cloudformation.url,
+            "StackId": "stack",
+            "RequestId": "1",
+            "LogicalResourceId": "FlinkApplicationCode",
+            "PhysicalResourceId": physical_id,
+            "ResourceProperties": {"Bucket": "artifacts", "Prefix": "flink-application/", "CodeVersion": "1"},
+        }
+        script = (
+            f"import sys, json; sys.path[:0] = [{str(built)!r}, {str(runtime)!r}]\n"
+            "from msf_package.publisher import handler\n"
+            f"handler(json.loads({json.dumps(event)!r}), None)"
+        )
+        result = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={
+                "AWS_ENDPOINT_URL_S3": moto_url,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": "us-east-1",
+            },
+        )
         assert result.returncode == 0, result.stderr
         response = cloudformation.requests[-1][3]
         assert response["Status"] == "SUCCESS", response["Reason"]
@@ -183,8 +234,10 @@ def test_the_built_publisher_puts_the_package_in_the_bucket_and_removes_it_on_de
         cloudformation.close()
 
 
-@pytest.mark.parametrize(("request_type", "status", "started"),
-                         [("Create", "READY", True), ("Create", "RUNNING", False), ("Update", "READY", False)])
+@pytest.mark.parametrize(
+    ("request_type", "status", "started"),
+    [("Create", "READY", True), ("Create", "RUNNING", False), ("Update", "READY", False)],
+)
 def test_the_starter_starts_a_new_application_once(request_type, status, started, monkeypatch):
     """Against a stand-in for the MSF API (moto has no StartApplication): JSON over HTTP, the
     operation in the X-Amz-Target header, as botocore sends it."""
@@ -195,17 +248,30 @@ def test_the_starter_starts_a_new_application_once(request_type, status, started
 
     api, cloudformation = HttpStub(msf), HttpStub(lambda *request: (200, {}))
     monkeypatch.setenv("AWS_ENDPOINT_URL_KINESIS_ANALYTICS_V2", api.url)
-    event = {"RequestType": request_type, "ResponseURL": cloudformation.url, "StackId": "stack", "RequestId": "1",
-             "LogicalResourceId": "FlinkApplicationStart", "PhysicalResourceId": "start-dev-streaming-orders",
-             "ResourceProperties": {"ApplicationName": "dev-streaming-orders"}}
+    event = {
+        "RequestType": request_type,
+        "ResponseURL": cloudformation.url,
+        "StackId": "stack",
+        "RequestId": "1",
+        "LogicalResourceId": "FlinkApplicationStart",
+        "PhysicalResourceId": "start-dev-streaming-orders",
+        "ResourceProperties": {"ApplicationName": "dev-streaming-orders"},
+    }
     try:
         handler(event, None)
     finally:
         api.close()
         cloudformation.close()
-    operations = [(headers["X-Amz-Target"].split(".")[1], body) for headers, (_, _, _, body) in zip(api.headers, api.requests)]
-    start = ("StartApplication", {"ApplicationName": "dev-streaming-orders",
-                                  "RunConfiguration": {"FlinkRunConfiguration": {"AllowNonRestoredState": False}}})
+    operations = [
+        (headers["X-Amz-Target"].split(".")[1], body) for headers, (_, _, _, body) in zip(api.headers, api.requests)
+    ]
+    start = (
+        "StartApplication",
+        {
+            "ApplicationName": "dev-streaming-orders",
+            "RunConfiguration": {"FlinkRunConfiguration": {"AllowNonRestoredState": False}},
+        },
+    )
     assert (start in operations) == started
     assert cloudformation.requests[-1][3]["Status"] == "SUCCESS"
 
@@ -215,11 +281,14 @@ def msf_property_groups(arns: dict[str, str]) -> list[dict]:
     buckets; without the geocoder and OpenSearch (neither is part of this run), and with the short
     checkpoint interval and idle timeout that the streams' last records need to end the run soon."""
     template = cfn_yaml.load(str(ROOT / "template.yaml"))
-    groups = Rendered(template).properties("FlinkApplication")["ApplicationConfiguration"][
-        "EnvironmentProperties"]["PropertyGroups"]
+    groups = Rendered(template).properties("FlinkApplication")["ApplicationConfiguration"]["EnvironmentProperties"][
+        "PropertyGroups"
+    ]
     text = json.dumps([g for g in groups if g["PropertyGroupId"] not in ("geocoder", "opensearch")])
     for stream, arn in arns.items():
-        text = text.replace(f"arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/<{stream.title()}Stream>", arn)
+        text = text.replace(
+            f"arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/<{stream.title()}Stream>", arn
+        )
     text = text.replace("<AWS::Region>", REGION).replace("<LakeBucket>", "lake").replace("<CuratedBucket>", "curated")
     assert "<" not in text, text
     groups = json.loads(text)
@@ -236,8 +305,9 @@ def test_the_built_package_runs_on_a_flink_cluster_as_msf_runs_it(package, moto_
     (they are built for MSF's Python 3.12; this environment provides the same pins)."""
     app = tmp_path / "app"
     with zipfile.ZipFile(package) as archive:
-        archive.extractall(app, [n for n in archive.namelist()
-                                 if n in ("main.py", JARFILE) or n.startswith("python/flink_app/")])
+        archive.extractall(
+            app, [n for n in archive.namelist() if n in ("main.py", JARFILE) or n.startswith("python/flink_app/")]
+        )
     kinesis = boto3.client("kinesis", endpoint_url=moto_url, region_name=REGION)
     options = generate(tmp_path, customers=200, sales=2000, seed=41, reference_formats="csv,parquet")
     arns = create_streams(kinesis, "msf")
@@ -253,9 +323,16 @@ def test_the_built_package_runs_on_a_flink_cluster_as_msf_runs_it(package, moto_
     properties = tmp_path / "application_properties.json"
     properties.write_text(json.dumps(groups))
     expected = expected_output(tmp_path / "bus", tmp_path / "ref")
-    cluster = StandaloneFlink(tmp_path / "cluster", {
-        "s3.endpoint": moto_url, "s3.path.style.access": "true", "s3.endpoint.region": REGION,
-        "execution.checkpointing.dir": (tmp_path / "checkpoints").as_uri()}, {**os.environ, "AWS_ENDPOINT_URL": moto_url})
+    cluster = StandaloneFlink(
+        tmp_path / "cluster",
+        {
+            "s3.endpoint": moto_url,
+            "s3.path.style.access": "true",
+            "s3.endpoint.region": REGION,
+            "execution.checkpointing.dir": (tmp_path / "checkpoints").as_uri(),
+        },
+        {**os.environ, "AWS_ENDPOINT_URL": moto_url},
+    )
 
     def orders_in_the_bucket() -> int:
         download(s3, "curated", "orders/", tmp_path / "out" / "orders")

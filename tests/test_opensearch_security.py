@@ -27,8 +27,12 @@ def documents() -> list[dict]:
         document = copy.deepcopy(SAMPLE)
         document["line_id"] = f"{document['order_id']}-{number}"
         for role in CUSTOMERS:
-            document[role] |= {"first_name": first, "last_name": last, "email_address": f"{first.lower()}@example.com",
-                               "birth_date": f"19{70 + number}-03-06"}
+            document[role] |= {
+                "first_name": first,
+                "last_name": last,
+                "email_address": f"{first.lower()}@example.com",
+                "birth_date": f"19{70 + number}-03-06",
+            }
             document[role]["address"]["street"] = f"{100 + number} {last} Street"
         result.append(document)
     return result
@@ -68,9 +72,15 @@ def test_the_analyst_gets_no_hidden_field_in_source_and_streets_masked(users):
 
 def test_fields_and_docvalue_fields_return_no_hidden_field(users):
     admin_http, analyst, _ = users
-    asked = {"fields": ["bill_customer.*"],
-             "docvalue_fields": ["bill_customer.first_name.keyword", "bill_customer.email_address",
-                                 "bill_customer.birth_date", "ship_customer.last_name.keyword"]}
+    asked = {
+        "fields": ["bill_customer.*"],
+        "docvalue_fields": [
+            "bill_customer.first_name.keyword",
+            "bill_customer.email_address",
+            "bill_customer.birth_date",
+            "ship_customer.last_name.keyword",
+        ],
+    }
     for hit in search(analyst, asked)["hits"]["hits"]:
         returned = set(hit.get("fields", {}))
         assert not {name for name in returned if any(f".{hidden}" in name for hidden in HIDDEN)}, returned
@@ -79,8 +89,15 @@ def test_fields_and_docvalue_fields_return_no_hidden_field(users):
     assert {"bill_customer.email_address", "bill_customer.first_name.keyword"} <= admin_fields
 
 
-@pytest.mark.parametrize("field", ["bill_customer.email_address", "ship_customer.last_name.keyword",
-                                   "bill_customer.first_name.keyword", "ship_customer.birth_date"])
+@pytest.mark.parametrize(
+    "field",
+    [
+        "bill_customer.email_address",
+        "ship_customer.last_name.keyword",
+        "bill_customer.first_name.keyword",
+        "ship_customer.birth_date",
+    ],
+)
 def test_aggregations_on_a_hidden_field_find_nothing(users, field):
     admin_http, analyst, _ = users
     aggregation = {"size": 0, "aggs": {"values": {"terms": {"field": field}}}}
@@ -99,12 +116,16 @@ def test_sorting_by_a_hidden_field_reveals_no_order(users):
 
 def test_queries_and_highlighting_on_a_hidden_field_match_nothing(users):
     admin_http, analyst, _ = users
-    query = {"query": {"match": {"bill_customer.first_name": "Grace"}},
-             "highlight": {"fields": {"bill_customer.first_name": {}}}}
+    query = {
+        "query": {"match": {"bill_customer.first_name": "Grace"}},
+        "highlight": {"fields": {"bill_customer.first_name": {}}},
+    }
     assert search(analyst, query)["hits"]["hits"] == []
     [hit] = search(admin_http, query)["hits"]["hits"]
     assert hit["highlight"]["bill_customer.first_name"] == ["<em>Grace</em>"]
-    assert search(analyst, {"query": {"term": {"ship_customer.email_address": "ada@example.com"}}})["hits"]["hits"] == []
+    assert (
+        search(analyst, {"query": {"term": {"ship_customer.email_address": "ada@example.com"}}})["hits"]["hits"] == []
+    )
 
 
 def test_the_analyst_cannot_write(users):

@@ -48,16 +48,24 @@ def test_the_first_run_applies_everything_and_the_second_changes_nothing(cluster
     first = run(cluster.url, capsys=capsys, dashboards=dashboards)
     assert "created index template orders (new indices take it)" in first
     assert f"created index {FIRST_INDEX} with write alias {WRITE_ALIAS}" in first
-    assert {"created role orders_analyst", "created role orders_writer", "created role orders_admin",
-            "created role mapping orders_analyst", "created role mapping orders_writer"} <= set(first)
+    assert {
+        "created role orders_analyst",
+        "created role orders_writer",
+        "created role orders_admin",
+        "created role mapping orders_analyst",
+        "created role mapping orders_writer",
+    } <= set(first)
     assert sum(line.startswith("imported ") for line in first) == 7  # every saved object
     http = admin(cluster)
     assert set(ROLES) <= set(http.get("/_plugins/_security/api/roles"))
-    assert http.get("/_plugins/_security/api/rolesmapping/orders_writer")["orders_writer"]["backend_roles"] == [WRITER_ARN]
+    assert http.get("/_plugins/_security/api/rolesmapping/orders_writer")["orders_writer"]["backend_roles"] == [
+        WRITER_ARN
+    ]
     settings = http.get(f"/{FIRST_INDEX}/_settings")[FIRST_INDEX]["settings"]["index"]
     assert settings["codec"] == "best_compression" and settings["number_of_replicas"] == "1"
     assert run(cluster.url, capsys=capsys, dashboards=dashboards) == [
-        "nothing to change: the cluster already has every artefact"]
+        "nothing to change: the cluster already has every artefact"
+    ]
 
 
 def test_without_ism_the_bootstrap_says_so_and_leaves_only_the_rollover_setting_out(cluster, capsys, caplog):
@@ -85,8 +93,11 @@ def test_a_changed_parameter_updates_only_what_it_touches(cluster, capsys):
 
 def test_a_role_changed_by_hand_is_put_back(cluster, capsys):
     run(cluster.url, capsys=capsys)
-    admin(cluster).send("PUT", "/_plugins/_security/api/roles/orders_analyst",
-                        {"index_permissions": [{"index_patterns": ["*"], "allowed_actions": ["read"]}]})
+    admin(cluster).send(
+        "PUT",
+        "/_plugins/_security/api/roles/orders_analyst",
+        {"index_permissions": [{"index_patterns": ["*"], "allowed_actions": ["read"]}]},
+    )
     assert run(cluster.url, capsys=capsys) == ["updated role orders_analyst"]
 
 
@@ -97,12 +108,21 @@ def test_with_ism_the_policy_comes_before_the_first_index_and_follows_the_retent
     try:
         first = run(fake.url, "--no-security", capsys=capsys, auth="none")
         assert first.index(f"created ISM policy {POLICY_ID}") < first.index(
-            f"created index {FIRST_INDEX} with write alias {WRITE_ALIAS}")
-        assert fake.templates["orders"]["template"]["settings"]["plugins.index_state_management.rollover_alias"] == WRITE_ALIAS
+            f"created index {FIRST_INDEX} with write alias {WRITE_ALIAS}"
+        )
+        assert (
+            fake.templates["orders"]["template"]["settings"]["plugins.index_state_management.rollover_alias"]
+            == WRITE_ALIAS
+        )
         assert run(fake.url, "--no-security", "--retention-days", "7", capsys=capsys, auth="none") == [
-            f"updated ISM policy {POLICY_ID} (indices already managed keep the version they started with)"]
-        delete = [t for s in fake.policies[POLICY_ID]["policy"]["states"] for t in s["transitions"]
-                  if t["state_name"] == "delete"]
+            f"updated ISM policy {POLICY_ID} (indices already managed keep the version they started with)"
+        ]
+        delete = [
+            t
+            for s in fake.policies[POLICY_ID]["policy"]["states"]
+            for t in s["transitions"]
+            if t["state_name"] == "delete"
+        ]
         assert delete[0]["conditions"]["min_index_age"] == "7d"
     finally:
         fake.close()
@@ -119,10 +139,22 @@ def test_sigv4_needs_a_region(capsys):
 
 
 def custom_resource_event(request_type: str, response_url: str, endpoint: str) -> dict:
-    return {"RequestType": request_type, "ResponseURL": response_url, "StackId": "arn:aws:cloudformation:stack/x",
-            "RequestId": "r1", "LogicalResourceId": "OpenSearchBootstrap", "ResourceType": "Custom::OpenSearchBootstrap",
-            "ResourceProperties": {"Endpoint": endpoint, "DashboardsEndpoint": endpoint, "Region": "eu-west-1",
-                                   "Auth": "none", "Replicas": "0", "WriterRoles": [WRITER_ARN]}}
+    return {
+        "RequestType": request_type,
+        "ResponseURL": response_url,
+        "StackId": "arn:aws:cloudformation:stack/x",
+        "RequestId": "r1",
+        "LogicalResourceId": "OpenSearchBootstrap",
+        "ResourceType": "Custom::OpenSearchBootstrap",
+        "ResourceProperties": {
+            "Endpoint": endpoint,
+            "DashboardsEndpoint": endpoint,
+            "Region": "eu-west-1",
+            "Auth": "none",
+            "Replicas": "0",
+            "WriterRoles": [WRITER_ARN],
+        },
+    }
 
 
 @pytest.fixture
@@ -160,8 +192,9 @@ def test_dashboards_users_come_from_their_secrets_and_sign_in_as_their_roles(clo
     secrets = boto3.client("secretsmanager", region_name="eu-west-1", endpoint_url=moto_url)
     users = []
     for name, role in (("orders-admin", "orders_admin"), ("orders-analyst", "orders_analyst")):
-        arn = secrets.create_secret(Name=f"test-{name}", SecretString=json.dumps(
-            {"username": name, "password": f"S3cret-{name}-Pw"}))["ARN"]
+        arn = secrets.create_secret(
+            Name=f"test-{name}", SecretString=json.dumps({"username": name, "password": f"S3cret-{name}-Pw"})
+        )["ARN"]
         users.append({"Secret": arn, "Role": role})
     event = custom_resource_event("Create", cloudformation.url + "/response", "")
     fake = FakeOpenSearch()
@@ -177,15 +210,20 @@ def test_dashboards_users_come_from_their_secrets_and_sign_in_as_their_roles(clo
     assert fake.internal_users["orders-analyst"]["password"] == "S3cret-orders-analyst-Pw"
     assert fake.internal_users["orders-admin"]["password"] == "changed-by-its-owner"  # not reset by a deployment
     assert fake.role_mappings["orders_admin"]["users"] == ["orders-admin"]
-    assert fake.role_mappings["orders_analyst"] == {**fake.role_mappings["orders_analyst"],
-                                                    "users": ["orders-analyst"], "backend_roles": []}
+    assert fake.role_mappings["orders_analyst"] == {
+        **fake.role_mappings["orders_analyst"],
+        "users": ["orders-analyst"],
+        "backend_roles": [],
+    }
     assert fake.role_mappings["orders_writer"]["users"] == []
 
 
 def test_a_failing_custom_resource_reports_the_reason_instead_of_hanging(cloudformation):
     from opensearch_setup.custom_resource import handler
 
-    handler(custom_resource_event("Create", cloudformation.url + "/response", f"http://127.0.0.1:{closed_port()}"), None)
+    handler(
+        custom_resource_event("Create", cloudformation.url + "/response", f"http://127.0.0.1:{closed_port()}"), None
+    )
     [(_, _, _, response)] = cloudformation.requests
     assert response["Status"] == "FAILED" and "ConnectionError" in response["Reason"]
 
@@ -193,7 +231,9 @@ def test_a_failing_custom_resource_reports_the_reason_instead_of_hanging(cloudfo
 def test_deleting_the_custom_resource_leaves_the_cluster_alone(cloudformation):
     from opensearch_setup.custom_resource import handler
 
-    handler(custom_resource_event("Delete", cloudformation.url + "/response", f"http://127.0.0.1:{closed_port()}"), None)
+    handler(
+        custom_resource_event("Delete", cloudformation.url + "/response", f"http://127.0.0.1:{closed_port()}"), None
+    )
     [(_, _, _, response)] = cloudformation.requests
     assert response["Status"] == "SUCCESS"
 

@@ -19,8 +19,13 @@ from opensearch_setup.order_map import project, write_map
 from tests.opensearch_node import admin, bulk_index, reset
 
 SAMPLE = json.loads((Path(__file__).resolve().parent.parent / "events" / "streams" / "order.json").read_text())
-PLACES = {"Seattle": (47.6062, -122.3321), "Denver": (39.7392, -104.9903), "Chicago": (41.8781, -87.6298),
-          "Atlanta": (33.7490, -84.3880), "Boston": (42.3601, -71.0589)}
+PLACES = {
+    "Seattle": (47.6062, -122.3321),
+    "Denver": (39.7392, -104.9903),
+    "Chicago": (41.8781, -87.6298),
+    "Atlanta": (33.7490, -84.3880),
+    "Boston": (42.3601, -71.0589),
+}
 
 
 def orders() -> list[dict]:
@@ -63,8 +68,12 @@ def test_headless_chromium_draws_one_circle_per_tile(drawn):
     tiles, folder = drawn
     chromium = shutil.which("chromium")
     assert chromium, "chromium is missing: scripts/setup.sh installs it"
-    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
-                          (folder / "orders-map.html").as_uri()], capture_output=True, text=True, timeout=120).stdout
+    dom = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", (folder / "orders-map.html").as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     circles = re.findall(r'<circle class="order-tile" data-key="([^"]+)" cx="([^"]+)" cy="([^"]+)" r="([^"]+)"', dom)
     assert sorted(key for key, *_ in circles) == sorted(tile.key for tile in tiles)
     largest = max(tiles, key=lambda t: t.net_paid)

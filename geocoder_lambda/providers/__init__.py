@@ -25,12 +25,15 @@ def build_chain(spec: str, env: Mapping[str, str], timeout: float) -> list[Provi
     for name in names:
         if name == "offline":
             from geocoder_lambda.providers.offline import OfflineProvider
+
             chain.append(OfflineProvider())
         elif name == "aws-location":
             from geocoder_lambda.providers.aws_location import AwsLocationProvider
+
             chain.append(AwsLocationProvider.from_env(env, timeout))
         elif name.startswith("geopy:"):
             from geocoder_lambda.providers.geopy_provider import GeopyProvider
+
             chain.append(GeopyProvider.from_env(name.removeprefix("geopy:"), env, timeout))
         else:
             raise ValueError(f"unknown geocoding provider {name!r}: use offline, aws-location or geopy:<service>")

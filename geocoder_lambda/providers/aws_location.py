@@ -16,9 +16,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from geocoder_lambda.model import NOT_FOUND, Address, Answer, ProviderError
 
 PRECISION = {
-    "PointAddress": "rooftop", "SecondaryAddress": "rooftop", "InferredSecondaryAddress": "rooftop",
-    "InterpolatedAddress": "street", "Street": "street", "Intersection": "street", "Block": "street",
-    "SubBlock": "street", "PostalCode": "postcode",
+    "PointAddress": "rooftop",
+    "SecondaryAddress": "rooftop",
+    "InferredSecondaryAddress": "rooftop",
+    "InterpolatedAddress": "street",
+    "Street": "street",
+    "Intersection": "street",
+    "Block": "street",
+    "SubBlock": "street",
+    "PostalCode": "postcode",
 }
 US_NAMES = {"united states", "united states of america", "usa", "us"}
 

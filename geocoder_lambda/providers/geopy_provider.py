@@ -19,9 +19,17 @@ DEFAULT_MIN_DELAY = {"nominatim": 1.0}
 DEFAULT_SETTINGS = {"nominatim": {"user_agent": "streaming-orders-geocoder"}}
 # Nominatim's `addresstype` and ArcGIS's `Addr_type`, where a provider says how precise a match is.
 PRECISION = {
-    "house": "rooftop", "building": "rooftop", "PointAddress": "rooftop", "Subaddress": "rooftop",
-    "road": "street", "StreetAddress": "street", "StreetName": "street", "StreetInt": "street",
-    "postcode": "postcode", "Postal": "postcode", "PostalExt": "postcode",
+    "house": "rooftop",
+    "building": "rooftop",
+    "PointAddress": "rooftop",
+    "Subaddress": "rooftop",
+    "road": "street",
+    "StreetAddress": "street",
+    "StreetName": "street",
+    "StreetInt": "street",
+    "postcode": "postcode",
+    "Postal": "postcode",
+    "PostalExt": "postcode",
 }
 
 
@@ -33,8 +41,9 @@ class GeopyProvider:
             raise ValueError(f"geopy has no geocoding service {service!r}") from None
         self.name = f"geopy:{service}"
         self._geocoder = geocoder_class(timeout=timeout, **settings)
-        self._geocode = RateLimiter(self._geocoder.geocode, min_delay_seconds=min_delay, max_retries=0,
-                                    swallow_exceptions=False)
+        self._geocode = RateLimiter(
+            self._geocoder.geocode, min_delay_seconds=min_delay, max_retries=0, swallow_exceptions=False
+        )
 
     @classmethod
     def from_env(cls, service: str, env: Mapping[str, str], timeout: float) -> GeopyProvider:
@@ -51,8 +60,7 @@ class GeopyProvider:
             raise ProviderError(f"{self.name}: {error}") from error
         if location is None:
             return NOT_FOUND
-        return Answer("ok", location.latitude, location.longitude, self._precision(location.raw, address),
-                      self.name)
+        return Answer("ok", location.latitude, location.longitude, self._precision(location.raw, address), self.name)
 
     @staticmethod
     def _precision(raw: dict, address: Address) -> str:
