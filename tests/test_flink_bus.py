@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from pyflink.common import Duration, Types, WatermarkStrategy
@@ -68,8 +69,9 @@ def test_reads_the_files_in_name_order_whatever_the_listing_order(bus):
 def read(folder: Path) -> list[bytes]:
     env = environment()
     stream = env.from_source(bus_source(env, folder), WatermarkStrategy.no_watermarks(), folder.name)
-    # As hex text: collecting a byte[] takes a Py4J call per byte.
-    with stream.map(bytes.hex, output_type=Types.STRING()).execute_and_collect() as lines:
+    # As hex text: collecting a byte[] takes a Py4J call per byte. The map runs in this process and
+    # marks its environment (PYFLINK_GATEWAY_DISABLED), which the jobs later tests start would inherit.
+    with patch.dict(os.environ), stream.map(bytes.hex, output_type=Types.STRING()).execute_and_collect() as lines:
         return [bytes.fromhex(line) for line in lines]
 
 
