@@ -26,8 +26,8 @@ from pathlib import Path
 import boto3
 from moto.server import ThreadedMotoServer
 
-from tests.job_output import committed
-from tests.kinesis_streams import REGION, STREAMS, end_streams, generate, send
+from tests.support.job_output import committed
+from tests.support.kinesis_streams import REGION, STREAMS, end_streams, generate, send
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from opensearch_setup.bootstrap import FIRST_INDEX, WRITE_ALIAS, Parameters, bootstrap
 from opensearch_setup.http import JsonHttp
 from opensearch_setup.local import LocalCluster, running
-from tests.opensearch_node import admin
+from tests.support.opensearch_node import admin
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".bench" / "opensearch"

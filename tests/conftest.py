@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from geocoder_lambda import app as geocoder_app
-from tests.job_runs import KilledRun, run_killed_and_resumed
-from tests.lambda_build import sam_build_into
+from tests.support.job_runs import KilledRun, run_killed_and_resumed
+from tests.support.lambda_build import sam_build_into
 
 # boto3 needs credentials and a region even for moto; never real ones in tests.
 for key, value in {

@@ -9,7 +9,7 @@ import fastjsonschema
 import pytest
 from jsonschema import Draft202012Validator
 
-from tests.contract import SCHEMA_DIR, STREAMS, classify, fast_check, schema, validator
+from tests.support.contract import SCHEMA_DIR, STREAMS, classify, fast_check, schema, validator
 
 EVENTS = Path(__file__).resolve().parent.parent / "events" / "streams"
 ORDER_PARTS = {"line_id", "bill_customer", "ship_customer", "item", "promo", "missing"}

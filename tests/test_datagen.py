@@ -15,7 +15,7 @@ import pytest
 import zipcodes
 
 from datagen.cli import main
-from tests.contract import STREAMS, classify, validator
+from tests.support.contract import STREAMS, classify, validator
 
 # Every reality well above its default rate, so that a small run holds several of each.
 REALITIES = [

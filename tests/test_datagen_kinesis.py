@@ -15,8 +15,8 @@ import pytest
 from datagen.cli import main
 from datagen.delivery import Delivery
 from datagen.kinesis import MAX_BYTES_PER_REQUEST, MAX_RECORDS_PER_REQUEST, KinesisError, KinesisWriter
-from tests.contract import STREAMS
-from tests.faulty_proxy import FaultyKinesisProxy
+from tests.support.contract import STREAMS
+from tests.support.faulty_proxy import FaultyKinesisProxy
 
 SIZE = [
     "--customers",

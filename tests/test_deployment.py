@@ -11,9 +11,9 @@ import sys
 import pytest
 from cfnlint.decode import cfn_yaml
 
-from tests.fake_opensearch import FakeOpenSearch
-from tests.http_stub import HttpStub
-from tests.lambda_build import ROOT, RUNTIME_PACKAGES, lambda_runtime
+from tests.support.fake_opensearch import FakeOpenSearch
+from tests.support.http_stub import HttpStub
+from tests.support.lambda_build import ROOT, RUNTIME_PACKAGES, lambda_runtime
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +173,7 @@ def hive_leaves(name: str, kind: str) -> dict[str, str]:
 
 
 def test_the_athena_table_has_every_field_of_the_order_document_and_projects_dt(template):
-    from tests.contract import schema, schema_leaves
+    from tests.support.contract import schema, schema_leaves
 
     table = template["Resources"]["OrdersTable"]["Properties"]["TableInput"]
     columns = {}

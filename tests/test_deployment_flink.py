@@ -13,7 +13,7 @@ import pytest
 from cfnlint.decode import cfn_yaml
 
 from flink_app.config import PROPERTIES, build_config
-from tests.lambda_build import ROOT
+from tests.support.lambda_build import ROOT
 
 RUN_OPTIONS = "kinesis.analytics.flink.run.options"
 NO_VALUE = object()

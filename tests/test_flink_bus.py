@@ -14,7 +14,7 @@ from pyflink.datastream import StreamExecutionEnvironment
 
 from datagen.cli import main as datagen
 from flink_app.bus import bus_source
-from tests.order_oracle import bus_records
+from tests.support.order_oracle import bus_records
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import pytest
 
 from flink_app.records import FIELDS
 from flink_app.reference import INTEGER_FIELDS, ITEM_FIELDS, PROMO_FIELDS
-from tests.job_output import read_orders
-from tests.job_runs import run_job
+from tests.support.job_output import read_orders
+from tests.support.job_runs import run_job
 
 AWKWARD = 'quote " backslash \\ tab\tnewline\nbell\x07 é 東京 🙂'
 VERSION_TIME = "2026-11-01T00:00:00Z"

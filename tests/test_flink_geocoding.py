@@ -1,6 +1,6 @@
 """The job with geocoding on, end to end on the MiniCluster: real HTTP to the real geocoder handler
 (through a proxy that counts the requests and can make them fail), the output compared field by
-field with the oracle, locations computed independently (tests/geocode_oracle.py)."""
+field with the oracle, locations computed independently (tests/support/geocode_oracle.py)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from itertools import count
 
 import pytest
 
-from tests.geocode_oracle import offline_geocode
-from tests.http_stub import HttpStub, closed_port
-from tests.job_output import differences, read_orders
-from tests.order_oracle import expected_output
-from tests.job_runs import generate, run_job
+from tests.support.geocode_oracle import offline_geocode
+from tests.support.http_stub import HttpStub, closed_port
+from tests.support.job_output import differences, read_orders
+from tests.support.order_oracle import expected_output
+from tests.support.job_runs import generate, run_job
 
 GEOCODABLE = ("street", "city", "county", "state", "zip", "country")
 FAILED = {"status": "failed", "precision": None, "provider": None}

@@ -1,5 +1,5 @@
 """The job end to end on Flink's MiniCluster, run as a user runs it (`python -m flink_app`), its
-committed output compared field by field with the independent oracle (tests/order_oracle.py)."""
+committed output compared field by field with the independent oracle (tests/support/order_oracle.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.job_output import committed, dead_letter_bytes, differences, read_dead_letters, read_orders
-from tests.job_runs import (
+from tests.support.job_output import committed, dead_letter_bytes, differences, read_dead_letters, read_orders
+from tests.support.job_runs import (
     SALES_TO_KILL_IN,
     checkpoint_number,
     generate,
@@ -23,7 +23,7 @@ from tests.job_runs import (
     start_job,
     stop,
 )
-from tests.order_oracle import Oracle, bus_records, expected_output
+from tests.support.order_oracle import Oracle, bus_records, expected_output
 
 
 HOSTILE_ORDER_ID = 10**12

@@ -11,8 +11,8 @@ import datetime as dt
 import pytest
 
 from flink_app.reference import ITEM_FIELDS, PROMO_FIELDS
-from tests.job_output import read_orders
-from tests.job_runs import run_job
+from tests.support.job_output import read_orders
+from tests.support.job_runs import run_job
 from tests.test_flink_documents import write_csv, write_lines
 
 START = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)

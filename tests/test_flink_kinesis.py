@@ -20,11 +20,20 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.job_output import committed, dead_letter_bytes, differences, read_dead_letters, read_orders
-from tests.job_runs import latest_checkpoint, start_job, stop
-from tests.kinesis_streams import REGION, create_streams, end_streams, generate, open_shards, records_in, send, split
-from tests.moto_kinesis import give_moto_kinesis_resharding
-from tests.order_oracle import expected_output
+from tests.support.job_output import committed, dead_letter_bytes, differences, read_dead_letters, read_orders
+from tests.support.job_runs import latest_checkpoint, start_job, stop
+from tests.support.kinesis_streams import (
+    REGION,
+    create_streams,
+    end_streams,
+    generate,
+    open_shards,
+    records_in,
+    send,
+    split,
+)
+from tests.support.moto_kinesis import give_moto_kinesis_resharding
+from tests.support.order_oracle import expected_output
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ node (opensearch_setup.local), signed in as the writer role: the documents index
 the curated documents, also through the 429s of a tiny write thread pool, on a replay and across a
 kill; documents the cluster refuses must be dead letters with the reason, not lost. SigV4 and
 faults a real node cannot be made to give (503s, single items throttled) are checked against the
-fake of tests/fake_opensearch.py."""
+fake of tests/support/fake_opensearch.py."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ import pytest
 from opensearch_setup.__main__ import main as setup_opensearch
 from opensearch_setup.bootstrap import FIRST_INDEX, WRITE_ALIAS
 from opensearch_setup.local import WritePool, running
-from tests.fake_opensearch import FakeOpenSearch
-from tests.job_output import committed, read_dead_letters
-from tests.job_runs import SALES_TO_KILL_IN, generate, run_job
-from tests.opensearch_node import admin, bootstrapped_with_writer, indexed_documents, write_rejections
+from tests.support.fake_opensearch import FakeOpenSearch
+from tests.support.job_output import committed, read_dead_letters
+from tests.support.job_runs import SALES_TO_KILL_IN, generate, run_job
+from tests.support.opensearch_node import admin, bootstrapped_with_writer, indexed_documents, write_rejections
 
 
 def curated_documents(out: Path) -> dict[str, dict]:

@@ -16,8 +16,8 @@ from datagen.cli import main as datagen
 from flink_app.java_helper import add_helper_jar
 from flink_app.records import EVENT_TIME, FIELDS, REQUIRED
 from flink_app.validate import record_validator
-from tests.contract import STREAMS, classify, schema
-from tests.order_oracle import bus_records
+from tests.support.contract import STREAMS, classify, schema
+from tests.support.order_oracle import bus_records
 
 
 class DeadLetter(str):
@@ -530,7 +530,7 @@ def _random_values(rng) -> list[str]:
 @pytest.mark.parametrize("stream", STREAMS)
 def test_the_validator_gives_the_schemas_verdict_on_every_edge(stream, parse):
     """Each field of a valid record set to each value: a dead letter exactly when the schema (as
-    tests.contract reads it: I-JSON, formats asserted) refuses the record."""
+    tests.support.contract reads it: I-JSON, formats asserted) refuses the record."""
     import random
 
     assert not isinstance(parse(stream, json.dumps(SAMPLES[stream])), DeadLetter)

@@ -13,10 +13,10 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.job_output import dead_letter_bytes, differences, read_dead_letters, read_orders
-from tests.job_runs import SALES_TO_KILL_IN, generate, job_command, latest_checkpoint, run_job, start_job, stop
-from tests.order_oracle import expected_output
-from tests.s3_objects import download, object_keys
+from tests.support.job_output import dead_letter_bytes, differences, read_dead_letters, read_orders
+from tests.support.job_runs import SALES_TO_KILL_IN, generate, job_command, latest_checkpoint, run_job, start_job, stop
+from tests.support.order_oracle import expected_output
+from tests.support.s3_objects import download, object_keys
 
 BUCKET = "curated"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from cfnlint.decode import cfn_yaml
 
-from tests.lambda_build import RUNTIME_PACKAGES, lambda_runtime
+from tests.support.lambda_build import RUNTIME_PACKAGES, lambda_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

@@ -12,7 +12,7 @@ from geocoder_lambda.geocoder import Geocoder
 from geocoder_lambda.model import Address, Answer, ProviderError
 from geocoder_lambda.providers.offline import OfflineProvider
 from geocoder_lambda.shared_cache import DynamoDbCache
-from tests.http_stub import closed_port
+from tests.support.http_stub import closed_port
 from tests.test_geocoder_handler import event_file, invoke
 
 _tables = itertools.count()

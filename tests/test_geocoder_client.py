@@ -9,7 +9,7 @@ import time
 import pytest
 
 from flink_app.geocoder_client import FAILED, GeocoderClient, GeocoderSettings, GeocoderStats
-from tests.http_stub import HttpStub, closed_port
+from tests.support.http_stub import HttpStub, closed_port
 
 NYC = ("350 5th Ave", "New York", "New York County", "NY", "10118", "United States")
 

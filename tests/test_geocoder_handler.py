@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 
 from geocoder_lambda import app
 from geocoder_lambda.serve import LocalContext
-from tests.contract import schema, validator
+from tests.support.contract import schema, validator
 
 EVENTS = Path(__file__).resolve().parent.parent / "events" / "geocoder"
 ERROR_BODY = Draft202012Validator(schema("geocode_response")["$defs"]["error"])

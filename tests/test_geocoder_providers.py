@@ -10,7 +10,7 @@ import pytest
 from geocoder_lambda.model import Address, ProviderError
 from geocoder_lambda.providers.aws_location import AwsLocationProvider
 from geocoder_lambda.providers.geopy_provider import GeopyProvider
-from tests.http_stub import HttpStub, closed_port
+from tests.support.http_stub import HttpStub, closed_port
 from tests.test_geocoder_handler import event_file, invoke, zip_centroid
 
 WHITE_HOUSE = Address(

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.contract import validator
+from tests.support.contract import validator
 
 ROOT = Path(__file__).resolve().parent.parent
 

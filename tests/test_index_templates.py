@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract import schema, schema_leaves
+from tests.support.contract import schema, schema_leaves
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "index_templates"
@@ -167,7 +167,7 @@ def test_each_visualization_field_is_in_the_real_index_mapping_with_a_fitting_ty
     the first index: the field exists there, has a type that aggregation takes, and the node runs
     the aggregation on it."""
     from opensearch_setup.bootstrap import FIRST_INDEX, Parameters, bootstrap
-    from tests.opensearch_node import admin, reset
+    from tests.support.opensearch_node import admin, reset
 
     reset(opensearch)
     http = admin(opensearch)

@@ -23,13 +23,13 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from msf_package.build import HELPER_JAR, JARFILE, build_package
-from tests.http_stub import HttpStub
-from tests.job_output import differences, read_orders
-from tests.kinesis_streams import REGION, create_streams, end_streams, generate, send
-from tests.lambda_build import ROOT, lambda_runtime
-from tests.order_oracle import expected_output
-from tests.s3_objects import download
-from tests.standalone_flink import StandaloneFlink
+from tests.support.http_stub import HttpStub
+from tests.support.job_output import differences, read_orders
+from tests.support.kinesis_streams import REGION, create_streams, end_streams, generate, send
+from tests.support.lambda_build import ROOT, lambda_runtime
+from tests.support.order_oracle import expected_output
+from tests.support.s3_objects import download
+from tests.support.standalone_flink import StandaloneFlink
 from tests.test_deployment_flink import Rendered
 
 MSF_PYTHON = {

@@ -12,7 +12,7 @@ import pytest
 
 from opensearch_setup.bootstrap import FIRST_INDEX, READ_ALIAS, Parameters, bootstrap
 from opensearch_setup.http import JsonHttp, OpenSearchError
-from tests.opensearch_node import admin, bulk_index, reset, user_with_role
+from tests.support.opensearch_node import admin, bulk_index, reset, user_with_role
 
 SAMPLE = json.loads((Path(__file__).resolve().parent.parent / "events" / "streams" / "order.json").read_text())
 CUSTOMERS = ("bill_customer", "ship_customer")

@@ -1,6 +1,6 @@
 """The OpenSearch bootstrap (`python -m opensearch_setup`) over real HTTP against the real local
 node (opensearch_setup.local). Dashboards cannot run here, and the node has no ISM (not on Maven
-Central): those parts, and SigV4 signatures, are checked against the fake of tests/fake_opensearch.py."""
+Central): those parts, and SigV4 signatures, are checked against the fake of tests/support/fake_opensearch.py."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 
 from opensearch_setup.__main__ import main
 from opensearch_setup.bootstrap import FIRST_INDEX, POLICY_ID, READ_ALIAS, ROLES, WRITE_ALIAS
-from tests.fake_opensearch import FakeOpenSearch
-from tests.http_stub import closed_port
-from tests.opensearch_node import admin, reset
+from tests.support.fake_opensearch import FakeOpenSearch
+from tests.support.http_stub import closed_port
+from tests.support.opensearch_node import admin, reset
 
 ANALYST_ARN = "arn:aws:iam::123456789012:role/analysts"
 WRITER_ARN = "arn:aws:iam::123456789012:role/flink-job"
@@ -160,7 +160,7 @@ def custom_resource_event(request_type: str, response_url: str, endpoint: str) -
 @pytest.fixture
 def cloudformation():
     """Plays CloudFormation's pre-signed response URL: records each response PUT to it."""
-    from tests.http_stub import HttpStub
+    from tests.support.http_stub import HttpStub
 
     stub = HttpStub(lambda *request: (200, {}))
     yield stub

@@ -16,7 +16,7 @@ import pytest
 
 from opensearch_setup.bootstrap import Parameters, bootstrap
 from opensearch_setup.order_map import project, write_map
-from tests.opensearch_node import admin, bulk_index, reset
+from tests.support.opensearch_node import admin, bulk_index, reset
 
 SAMPLE = json.loads((Path(__file__).resolve().parent.parent / "events" / "streams" / "order.json").read_text())
 PLACES = {

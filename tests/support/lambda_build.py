@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # What Lambda's python3.11 runtime already has; functions must not ship these.
 RUNTIME_PACKAGES = ["boto3", "botocore", "jmespath", "s3transfer", "urllib3", "dateutil", "six.py"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "events" / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "events" / "schemas"
 STREAMS = ("customers", "addresses", "sales")
 
 

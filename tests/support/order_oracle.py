@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from tests.contract import STREAMS, classify
+from tests.support.contract import STREAMS, classify
 
 TIME_FIELD = {"customers": "customer_datetime", "addresses": "address_datetime", "sales": "sale_datetime"}
 KEY_FIELD = {"customers": "customer_id", "addresses": "address_id"}

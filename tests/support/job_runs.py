@@ -15,10 +15,10 @@ from pathlib import Path
 from datagen.cli import main as datagen
 from opensearch_setup.bootstrap import FIRST_INDEX
 from opensearch_setup.local import LocalCluster
-from tests.job_output import committed
-from tests.opensearch_node import bootstrapped_with_writer, document_count, indexed_documents
+from tests.support.job_output import committed
+from tests.support.opensearch_node import bootstrapped_with_writer, document_count, indexed_documents
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Every reality switched on, well above its default rate.
 REALITIES = [
     "--customer-updates-rate",

@@ -1,5 +1,5 @@
 """The committed output of a job run, read back, and its comparison with the oracle
-(tests/order_oracle.py), field by field."""
+(tests/support/order_oracle.py), field by field."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
-from tests.geocode_oracle import LOCATION_PLACES
-from tests.order_oracle import Oracle
+from tests.support.geocode_oracle import LOCATION_PLACES
+from tests.support.order_oracle import Oracle
 
 
 def committed(folder: Path) -> list[Path]:

@@ -15,7 +15,7 @@ from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-from tests.http_stub import LocalServer
+from tests.support.http_stub import LocalServer
 
 
 def nested_settings(settings: dict) -> dict:

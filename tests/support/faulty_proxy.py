@@ -14,7 +14,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
-from tests.http_stub import LocalServer
+from tests.support.http_stub import LocalServer
 
 # Given a PutRecords call's records and the call's number (1, 2, ...), the indices to fail.
 FailurePolicy = Callable[[list[dict], int], set[int]]

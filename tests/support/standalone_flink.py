@@ -20,7 +20,7 @@ import pyflink
 import yaml
 
 FLINK_HOME = Path(pyflink.__file__).parent
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 S3_PLUGIN = ROOT / "java" / "flink-job" / "target" / "plugins"  # the Maven build copies the S3 filesystem there
 
 

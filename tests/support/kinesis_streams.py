@@ -10,7 +10,7 @@ from pathlib import Path
 from unittest import mock
 
 from datagen.cli import main as datagen
-from tests.job_runs import REALITIES
+from tests.support.job_runs import REALITIES
 
 STREAMS = ("customers", "addresses", "sales")
 REGION = "us-east-1"
