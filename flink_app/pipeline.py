@@ -62,7 +62,7 @@ def flink_configuration(config: JobConfig) -> Configuration:
         "pipeline.name": "streaming-orders",
         # Chained operators hand records on without a defensive copy: none of the job's operators
         # changes a record it received or keeps one outside RocksDB, and inputs from the network
-        # are always fresh objects (7% less JVM CPU over the 1M benchmark).
+        # are always fresh objects (docs/performance.md has what it saves).
         "pipeline.object-reuse": "true",
         "execution.checkpointing.interval": f"{config.checkpoint_interval_ms} ms",
         "execution.checkpointing.mode": "EXACTLY_ONCE",
@@ -72,7 +72,7 @@ def flink_configuration(config: JobConfig) -> Configuration:
         "state.backend.rocksdb.timer-service.factory": "HEAP",
         "state.backend.rocksdb.predefined-options": "FLASH_SSD_OPTIMIZED",
         # First delivery looks up every new sale line, a key not yet there: a bloom filter answers
-        # most of those misses without reading the SST files (16% less CPU over the 1M benchmark).
+        # most of those misses without reading the SST files (docs/performance.md).
         "state.backend.rocksdb.use-bloom-filter": "true",
         "taskmanager.memory.managed.size": "1g",  # the local MiniCluster (MSF sizes its own by KPU)
         "restart-strategy.type": "exponential-delay",

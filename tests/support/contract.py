@@ -69,7 +69,7 @@ def validator(name: str) -> Draft202012Validator:
 
 @functools.cache
 def fast_check(name: str) -> Callable[[object], object]:
-    """The schema compiled to Python by fastjsonschema: about 10x quicker than jsonschema on a valid
+    """The schema compiled to Python by fastjsonschema: much quicker than jsonschema on a valid
     record, which is what the oracle reads most. The stream schemas use only keywords that draft 7
     (fastjsonschema's newest) reads as 2020-12 does; test_contract holds the two to the same verdicts.
     It compares numbers with the schemas' bounds as floats: classify gives it no Decimal."""

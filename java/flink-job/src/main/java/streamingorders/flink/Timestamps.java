@@ -7,7 +7,7 @@ import java.time.ZoneOffset;
 /**
  * The instant of a timestamp in the contract's form, `yyyy-MM-ddTHH:mm:ss[.fraction](Z|±HH:MM)`
  * (ValidateRecords checks the form first), read by position. OffsetDateTime.parse gives the same
- * instant, but its formatter took a tenth of the validation of a sale line.
+ * instant, but its formatter is slow on the hot path (docs/performance.md).
  */
 final class Timestamps {
     private static final int FRACTION = 19;  // where the optional fraction starts
