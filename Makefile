@@ -11,6 +11,7 @@ demo: setup
 	@$(PY) scripts/demo.py
 
 test: setup
+	java/mvnw --quiet --file java/pom.xml test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest

@@ -40,13 +40,13 @@ fi
 
 # The project's Java (java/: the job's jar and the local OpenSearch node), built by Maven (the
 # wrapper brings the Maven version the pom was pinned with; ~/.m2 keeps it and the jars between
-# runs), again only when its sources or build files change.
+# runs), again only when its sources or build files change. Its unit tests run in `make test`.
 java_inputs=$(find java -path '*/target' -prune -o -type f -print | sort)
 jar_stamp="build/.java-built-$(cat $java_inputs | sha256sum | cut -c1-16)"
 if [ ! -f "$jar_stamp" ]; then
     echo "setup: building the Java (java/) with Maven" >&2
     rm -f build/.java-built-*; mkdir -p build
-    java/mvnw --quiet --file java/pom.xml clean package
+    java/mvnw --quiet --file java/pom.xml clean package -DskipTests
     touch "$jar_stamp"
 fi
 

@@ -10,6 +10,7 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.api.java.typeutils.MapTypeInfo;
 import org.apache.flink.api.java.typeutils.RowTypeInfo;
@@ -73,8 +74,9 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
     private transient long versionsWatermark;
     private transient long salesWatermark;
 
-    private CustomerAsOf(RowTypeInfo saleType, String customerKey, String[] earlierJoin, RowTypeInfo versionsType,
-                         long ttlMillis) {
+    /** The operator alone (see {@link #of}), for a test harness. */
+    CustomerAsOf(RowTypeInfo saleType, String customerKey, String[] earlierJoin, RowTypeInfo versionsType,
+                 long ttlMillis) {
         this.saleType = saleType;
         this.saleCustomer = DocumentFields.position(saleType, customerKey);
         this.earlier = earlierJoin == null ? null : DocumentFields.positions(saleType, earlierJoin[0],
@@ -105,9 +107,14 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
         CustomerAsOf join = new CustomerAsOf(saleType, customerKey, earlierJoin, (RowTypeInfo) versions.getType(),
                 ttlMillis);
         return sales.connect(versions)
-                .keyBy(new FieldKey(join.saleCustomer), new FieldKey(0), Types.STRING)
+                .keyBy(join.saleKey(), new FieldKey(0), Types.STRING)
                 .transform("as-of join " + customerPrefix, join.outputType(customerPrefix, addressPrefix), join)
                 .uid("as-of-join-" + customerPrefix);
+    }
+
+    /** The sales' key: their customer. */
+    KeySelector<Row, String> saleKey() {
+        return new FieldKey(saleCustomer);
     }
 
     private RowTypeInfo outputType(String customerPrefix, String addressPrefix) {

@@ -164,7 +164,8 @@ public final class CustomerVersions extends AbstractStreamOperatorV2<Row> implem
         return state != null ? state : Row.of(new ArrayList<Row>(), new ArrayList<String>());
     }
 
-    private static final class Factory extends AbstractStreamOperatorFactory<Row> {
+    /** Makes the operator; package-private for a test harness. */
+    static final class Factory extends AbstractStreamOperatorFactory<Row> {
         private final RowTypeInfo addressType;
         private final RowTypeInfo customerType;
         private final long ttlMillis;

@@ -58,8 +58,9 @@ public final class WithReferenceData extends AbstractStreamOperator<Row> impleme
     private transient Map<Object, byte[]> items;
     private transient Map<Object, byte[]> promos;
 
-    private WithReferenceData(RowTypeInfo saleType, FirstDelivery firstDelivery, RowTypeInfo snapshotType,
-                              Row firstSnapshot, DocumentFields itemFields, DocumentFields promoFields) {
+    /** The operator alone (see {@link #of}), for a test harness. */
+    WithReferenceData(RowTypeInfo saleType, FirstDelivery firstDelivery, RowTypeInfo snapshotType,
+                      Row firstSnapshot, DocumentFields itemFields, DocumentFields promoFields) {
         this.firstDelivery = firstDelivery;
         this.saleType = saleType;
         this.snapshotType = snapshotType;
