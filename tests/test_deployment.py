@@ -63,7 +63,7 @@ def test_the_built_bootstrap_function_sets_up_a_cluster_on_lambdas_runtime(sam_b
 
 def test_the_custom_resource_passes_what_the_handler_reads(template):
     source = (ROOT / "opensearch_setup" / "custom_resource.py").read_text()
-    read = set(re.findall(r'properties(?:\.get\(|\[)"(\w+)"', source)) | set(re.findall(r'"(\w+Roles)"', source))
+    read = set(re.findall(r'properties(?:\.get\(\s*|\[)"(\w+)"', source)) | set(re.findall(r'"(\w+Roles)"', source))
     passed = set(template["Resources"]["OpenSearchBootstrap"]["Properties"]) - {"ServiceToken"}
     assert passed <= read
     assert {"Endpoint", "Region", "DashboardsEndpoint", "AdminRoles", "RetentionDays"} <= passed
@@ -71,7 +71,7 @@ def test_the_custom_resource_passes_what_the_handler_reads(template):
 
 def test_the_bootstrap_role_may_make_its_http_calls_on_the_orders_domain_only(template):
     source = (ROOT / "opensearch_setup" / "bootstrap.py").read_text()
-    methods = {"GET"} | set(re.findall(r'\.send\("(\w+)"', source))
+    methods = {"GET"} | set(re.findall(r'\.send\(\s*"(\w+)"', source))
     needed = {f"es:ESHttp{method.title()}" for method in methods}
     [policy] = template["Resources"]["BootstrapFunctionRole"]["Properties"]["Policies"]
     statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
