@@ -65,12 +65,10 @@ def reference_fields() -> tuple:
     return document_fields(_reference_kinds(ITEM_FIELDS)), document_fields(_reference_kinds(PROMO_FIELDS))
 
 
-def order_documents(joined: DataStream, join_prefixes: list[str]) -> DataStream:
-    """Rows of (line_id, document: UTF-8 JSON bytes, dt) from the joined sale lines; `join_prefixes`
-    name the columns of the bill customer, its address, the ship customer and its address."""
-    return DataStream(
-        helper().OrderDocuments.of(joined._j_data_stream, to_jarray(get_gateway().jvm.String, join_prefixes))
-    )
+def order_documents(joined: DataStream, parties: list[str]) -> DataStream:
+    """Rows of (line_id, document: UTF-8 JSON bytes, dt) from the joined sale lines, whose as-of
+    joins were those of `parties`, in the document's order."""
+    return DataStream(helper().OrderDocuments.of(joined._j_data_stream, to_jarray(get_gateway().jvm.String, parties)))
 
 
 def _reference_kinds(fields: tuple[str, ...]) -> dict[str, str]:

@@ -80,26 +80,24 @@ def customer_versions(customers: DataStream, addresses: DataStream, sales: DataS
 
 def customer_as_of(
     sales: DataStream,
+    party: str,
     customer_key: str,
     versions: DataStream,
-    customer_prefix: str,
-    address_prefix: str,
     ttl_ms: int,
-    earlier_join: tuple[str, str, str] | None = None,
+    earlier_join: tuple[str, str] | None = None,
 ) -> DataStream:
     """Each sale with the `document` of its customer `customer_key` and of that customer's address,
-    both as of its `event_ms` (docs/contract.md §4), as `customer_prefix_document` and
-    `address_prefix_document`; `ttl_ms` > 0 forgets customers not updated for that long.
-    `earlier_join` (customer key, prefixes) is a join the sales have been through: a sale whose
-    customer it already found takes its documents."""
+    both as of its `event_ms` (docs/contract.md §4), in the two columns of `party` (CustomerAsOf
+    names them); `ttl_ms` > 0 forgets customers not updated for that long. `earlier_join` (party,
+    customer key) is a join the sales have been through: a sale whose customer it already found
+    takes its documents."""
     earlier = None if earlier_join is None else to_jarray(get_gateway().jvm.String, list(earlier_join))
     return DataStream(
         helper().CustomerAsOf.of(
             sales._j_data_stream,
+            party,
             customer_key,
             versions._j_data_stream,
-            customer_prefix,
-            address_prefix,
             ttl_ms,
             earlier,
         )

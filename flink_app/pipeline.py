@@ -51,9 +51,10 @@ from flink_app.reference_snapshots import reference_snapshots, snapshot_json
 from flink_app.sinks import curated_sink_ddl, dead_letter_sink_ddl, opensearch_sink_ddl
 from flink_app.validate import columns, record_validator, row_type, validated
 
-# Each sale line's customers, each with its address, as of the sale: (the sale's column holding the
-# customer, the prefixes of the customer's and the address's columns).
-JOINS = (("bill_customer_id", "bc", "ba"), ("ship_customer_id", "sc", "sa"))
+# The parties of an order, each a customer with its address as of the sale (docs/contract.md §3):
+# (its member in the order document, the sale's field naming the customer). Another party is one
+# more entry here, beside its member in the contract's order document.
+PARTIES = (("bill_customer", "bill_customer_id"), ("ship_customer", "ship_customer_id"))
 
 
 def flink_configuration(config: JobConfig) -> Configuration:
@@ -125,12 +126,10 @@ def build(config: JobConfig, reference: Snapshot) -> tuple[StreamExecutionEnviro
     )
     versions = customer_versions(streams["customers"], streams["addresses"], sales, config.join_state_ttl_ms)
     earlier_join = None  # the ship join takes the bill join's documents where the customer is the same
-    for customer_key, customer_prefix, address_prefix in JOINS:
-        sales = customer_as_of(
-            sales, customer_key, versions, customer_prefix, address_prefix, config.join_state_ttl_ms, earlier_join
-        )
-        earlier_join = (customer_key, customer_prefix, address_prefix)
-    documents = order_documents(sales, [prefix for _, *prefixes in JOINS for prefix in prefixes])
+    for party, customer_key in PARTIES:
+        sales = customer_as_of(sales, party, customer_key, versions, config.join_state_ttl_ms, earlier_join)
+        earlier_join = (party, customer_key)
+    documents = order_documents(sales, [party for party, _ in PARTIES])
     t_env.create_temporary_view("order_documents", t_env.from_data_stream(documents))
     t_env.create_temporary_view("bad_records", t_env.from_data_stream(dead_letters[0].union(*dead_letters[1:])))
 

@@ -30,8 +30,9 @@ import org.apache.flink.types.Row;
  * The event-time as-of join of docs/contract.md §4 for one of a sale's customers: the version of the
  * customer with the greatest time at or before the sale's, and the version of that customer
  * version's address at or before the sale's time (a tie goes to the later delivery), or nulls when
- * there is none. The output is the sale's fields followed by the two versions' `document`s, named
- * `customerPrefix_document` and `addressPrefix_document`, with the sale's time as its timestamp.
+ * there is none. The output is the sale's fields followed by the two versions' `document`s, in the
+ * columns {@link #customerColumn} and {@link #addressColumn} of the party (the order document's
+ * member for that customer: bill_customer, ship_customer), with the sale's time as its timestamp.
  *
  * <p>Keyed by customer, it keeps the customer's versions and those of its addresses, both as
  * {@link KeptVersions}, from the rows of {@link CustomerVersions}: one state read per sale. A sale
@@ -79,8 +80,8 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
                  long ttlMillis) {
         this.saleType = saleType;
         this.saleCustomer = DocumentFields.position(saleType, customerKey);
-        this.earlier = earlierJoin == null ? null : DocumentFields.positions(saleType, earlierJoin[0],
-                earlierJoin[1] + "_document", earlierJoin[2] + "_document");
+        this.earlier = earlierJoin == null ? null : DocumentFields.positions(saleType, earlierJoin[1],
+                customerColumn(earlierJoin[0]), addressColumn(earlierJoin[0]));
         this.customerType = (RowTypeInfo) versionsType.<Row>getTypeAt(1);
         this.addressType = (RowTypeInfo) versionsType.<Row>getTypeAt(2);
         this.saleTime = saleType.getFieldIndex(KeptVersions.TIME_FIELD);
@@ -93,23 +94,32 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
         this.ttlMillis = ttlMillis;
     }
 
+    /** The column of a party's customer document in the joined sale line. */
+    static String customerColumn(String party) {
+        return party + "_document";
+    }
+
+    /** The column of a party's address document in the joined sale line. */
+    static String addressColumn(String party) {
+        return party + "_address_document";
+    }
+
     /**
      * `sales` joined on their field `customerKey` to the customer and its address of `versions`
-     * (the rows of {@link CustomerVersions}), as of the sales' `event_ms`; `customerPrefix` names
-     * the operator, its state (uid) and, with `addressPrefix`, the two columns it adds.
-     * `earlierJoin`, when not null, is the customer key and the prefixes of a join the sales have
-     * been through: where its customer is this one, its documents are taken.
+     * (the rows of {@link CustomerVersions}), as of the sales' `event_ms`, for `party`, which names
+     * the operator, its state (uid) and the two columns it adds. `earlierJoin`, when not null, is
+     * the party and customer key of a join the sales have been through: where its customer is this
+     * one, its documents are taken.
      */
-    public static DataStream<Row> of(DataStream<Row> sales, String customerKey, DataStream<Row> versions,
-                                     String customerPrefix, String addressPrefix, long ttlMillis,
-                                     String[] earlierJoin) {
+    public static DataStream<Row> of(DataStream<Row> sales, String party, String customerKey, DataStream<Row> versions,
+                                     long ttlMillis, String[] earlierJoin) {
         RowTypeInfo saleType = (RowTypeInfo) sales.getType();
         CustomerAsOf join = new CustomerAsOf(saleType, customerKey, earlierJoin, (RowTypeInfo) versions.getType(),
                 ttlMillis);
         return sales.connect(versions)
                 .keyBy(join.saleKey(), new FieldKey(0), Types.STRING)
-                .transform("as-of join " + customerPrefix, join.outputType(customerPrefix, addressPrefix), join)
-                .uid("as-of-join-" + customerPrefix);
+                .transform("as-of join " + party, join.outputType(party), join)
+                .uid("as-of-join-" + party);
     }
 
     /** The sales' key: their customer. */
@@ -117,7 +127,7 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
         return new FieldKey(saleCustomer);
     }
 
-    private RowTypeInfo outputType(String customerPrefix, String addressPrefix) {
+    private RowTypeInfo outputType(String party) {
         int arity = saleType.getArity();
         TypeInformation<?>[] types = new TypeInformation<?>[arity + 2];
         String[] names = new String[arity + 2];
@@ -126,9 +136,9 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
             names[i] = saleType.getFieldNames()[i];
         }
         types[arity] = customerType.getTypeAt(customerDocument);
-        names[arity] = customerPrefix + "_document";
+        names[arity] = customerColumn(party);
         types[arity + 1] = addressType.getTypeAt(addressDocument);
-        names[arity + 1] = addressPrefix + "_document";
+        names[arity + 1] = addressColumn(party);
         return new RowTypeInfo(types, names);
     }
 

@@ -15,9 +15,9 @@ import org.apache.flink.types.Row;
  * (the JSON object, UTF-8) and `dt`, the sale's UTC date (its partition in the curated files).
  *
  * <p>Its parts arrive encoded (EncodeDocument, WithReferenceData): the sale's `document`, its
- * `item_document` and `promo_document`, and, with the as-of joins' prefixes, each customer's and
- * address's `document`. Here they are put in place, with `line_id` and `missing`; a part that is
- * absent is null and listed in `missing`.
+ * `item_document` and `promo_document`, and each party's customer and address documents, from the
+ * as-of join of that party (CustomerAsOf). Here they are put in place, with `line_id` and
+ * `missing`; a part that is absent is null and listed in `missing`.
  */
 public final class OrderDocuments extends RichMapFunction<Row, Row> {
     private static final long DAY_MILLIS = 86_400_000L;
@@ -37,7 +37,7 @@ public final class OrderDocuments extends RichMapFunction<Row, Row> {
     private final int sale;
     private final int item;
     private final int promo;
-    private final Party[] parties;  // the bill customer, then the ship customer
+    private final Party[] parties;  // in the document's order: bill_customer, ship_customer
     private transient ByteArrayOutputStream out;
     private transient long lastDay;  // the day of the previous sale line, and its `dt`
     private transient String lastDt;
@@ -50,16 +50,16 @@ public final class OrderDocuments extends RichMapFunction<Row, Row> {
         final byte[] missing;
         final byte[] addressMissing;
 
-        Party(RowTypeInfo row, String name, String customerPrefix, String addressPrefix) {
-            customer = DocumentFields.position(row, customerPrefix + "_document");
-            address = DocumentFields.position(row, addressPrefix + "_document");
+        Party(RowTypeInfo row, String name) {
+            customer = DocumentFields.position(row, CustomerAsOf.customerColumn(name));
+            address = DocumentFields.position(row, CustomerAsOf.addressColumn(name));
             member = ascii(",\"" + name + "\":");
             missing = ascii("\"" + name + "\"");
             addressMissing = ascii("\"" + name + ".address\"");
         }
     }
 
-    private OrderDocuments(RowTypeInfo row, String[] joinPrefixes) {
+    private OrderDocuments(RowTypeInfo row, String[] partyNames) {
         orderId = DocumentFields.position(row, "order_id");
         itemId = DocumentFields.position(row, "item_id");
         promoId = DocumentFields.position(row, "promo_id");
@@ -67,16 +67,15 @@ public final class OrderDocuments extends RichMapFunction<Row, Row> {
         sale = DocumentFields.position(row, "document");
         item = DocumentFields.position(row, "item_document");
         promo = DocumentFields.position(row, "promo_document");
-        parties = new Party[] {new Party(row, "bill_customer", joinPrefixes[0], joinPrefixes[1]),
-                new Party(row, "ship_customer", joinPrefixes[2], joinPrefixes[3])};
+        parties = new Party[partyNames.length];
+        for (int i = 0; i < partyNames.length; i++) {
+            parties[i] = new Party(row, partyNames[i]);
+        }
     }
 
-    /**
-     * The documents of `joined`; `joinPrefixes` are the prefixes of the bill customer, its address,
-     * the ship customer and its address.
-     */
-    public static DataStream<Row> of(DataStream<Row> joined, String[] joinPrefixes) {
-        return joined.map(new OrderDocuments((RowTypeInfo) joined.getType(), joinPrefixes),
+    /** The documents of `joined`, whose as-of joins were those of `partyNames`, in the document's order. */
+    public static DataStream<Row> of(DataStream<Row> joined, String[] partyNames) {
+        return joined.map(new OrderDocuments((RowTypeInfo) joined.getType(), partyNames),
                         Types.ROW_NAMED(new String[] {"line_id", "document", "dt"},
                                 Types.STRING, Types.PRIMITIVE_ARRAY(Types.BYTE), Types.STRING))
                 .name("order documents").uid("order-documents");
