@@ -88,10 +88,19 @@ def _members(pairs: list[tuple[str, object]]) -> _Members:
     return members
 
 
-def _number(text: str) -> Decimal | int:
-    if len(text) > MAX_NUMBER_LENGTH:
-        raise ValueError(f"a number of {len(text)} characters")
-    return int(text) if text.lstrip("-").isdigit() else Decimal(text)
+def _number(convert: Callable[[str], object]) -> Callable[[str], object]:
+    """`convert` for a JSON number's text, refusing one longer than MAX_NUMBER_LENGTH."""
+
+    def read(text: str) -> object:
+        if len(text) > MAX_NUMBER_LENGTH:
+            raise ValueError(f"a number of {len(text)} characters")
+        return convert(text)
+
+    return read
+
+
+_read_decimal = _number(Decimal)
+_read_integer = _number(int)
 
 
 def _no_constant(name: str) -> None:
@@ -108,7 +117,11 @@ def read_record(line: bytes) -> object:
     an object's own members named once and holding no lone surrogate."""
     try:
         record = json.loads(
-            line, parse_float=_number, parse_int=_number, parse_constant=_no_constant, object_pairs_hook=_members
+            line,
+            parse_float=_read_decimal,
+            parse_int=_read_integer,
+            parse_constant=_no_constant,
+            object_pairs_hook=_members,
         )
     except RecursionError:
         raise ValueError("nested too deep") from None

@@ -116,11 +116,12 @@ public final class ValidateRecords extends ProcessFunction<byte[], Row> {
     @Override
     public void processElement(byte[] record, Context context, Collector<Row> out) {
         recordsIn.inc();
+        int scan = Utf8.scan(record);
         try {
-            out.collect(parse(record));
+            out.collect(parse(record, scan));
         } catch (InvalidRecord invalid) {
             deadLetters.inc();
-            String base64 = Utf8.scan(record) < 0 ? null : Base64.getEncoder().encodeToString(record);
+            String base64 = scan < 0 ? null : Base64.getEncoder().encodeToString(record);
             context.output(DEAD_LETTERS, Row.of(stream, new String(record, StandardCharsets.UTF_8),
                     invalid.getMessage(), base64));
         }
@@ -140,7 +141,11 @@ public final class ValidateRecords extends ProcessFunction<byte[], Row> {
 
     /** The record as a row, or {@link InvalidRecord} saying why it is not one. */
     public Row parse(byte[] record) throws InvalidRecord {
-        int scan = Utf8.scan(record);
+        return parse(record, Utf8.scan(record));
+    }
+
+    /** `parse` with the record's {@link Utf8#scan} already made. */
+    private Row parse(byte[] record, int scan) throws InvalidRecord {
         if (scan >= 0) {
             throw new InvalidRecord(String.format("not UTF-8: invalid byte 0x%02X at byte offset %d", record[scan] & 0xFF, scan));
         }
