@@ -29,7 +29,7 @@ STREAMS = ("customers", "addresses", "sales")
 # Prints each stream's validator arguments as the checkout in the working folder builds them.
 VALIDATOR_ARGUMENTS = """
 import json
-from flink_app.documents import decimal_digits
+from flink_app.records import decimal_digits
 from flink_app.records import EVENT_TIME, FIELDS, REQUIRED
 print(json.dumps({s: {"names": list(f), "kinds": list(f.values()), "required": list(REQUIRED[s]),
                       "event_time": EVENT_TIME[s],

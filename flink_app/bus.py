@@ -13,25 +13,14 @@ from pathlib import Path
 
 from pyflink.common import Duration
 from pyflink.datastream import StreamExecutionEnvironment
-from pyflink.datastream.connectors.file_system import (
-    FileEnumeratorProvider,
-    FileSource,
-    FileSplitAssignerProvider,
-    StreamFormat,
-)
+from pyflink.datastream.connectors.file_system import FileSource
 
-from flink_app.java_helper import add_helper_jar, helper
+from flink_app.java_helper import add_helper_jar, json_lines_format, name_order, record_files
 
 
 def bus_source(env: StreamExecutionEnvironment, folder: Path, watch_every: Duration | None = None) -> FileSource:
     """The lines of `folder`'s files in name order, as bytes; bounded unless `watch_every` is given."""
-    add_helper_jar(env)  # also lets the client JVM below load the helper's classes
-    builder = FileSource.for_record_stream_format(StreamFormat(helper().JsonLinesFormat()), str(folder))
+    add_helper_jar(env)  # also lets the client JVM load the helper's classes
+    builder = FileSource.for_record_stream_format(json_lines_format(), str(folder))
     builder = builder.monitor_continuously(watch_every) if watch_every else builder.process_static_file_set()
-    name_order = helper().NameOrderSplitAssigner.provider()
-    record_files = helper().JsonLinesFiles.provider(str(folder))
-    return (
-        builder.set_file_enumerator(FileEnumeratorProvider(record_files))
-        .set_split_assigner(FileSplitAssignerProvider(name_order))
-        .build()
-    )
+    return builder.set_file_enumerator(record_files(folder)).set_split_assigner(name_order()).build()

@@ -5,20 +5,20 @@ with `GeocodeAddresses`; without one every address goes on with status `disabled
 
 from __future__ import annotations
 
-from pyflink.common import Row, Time
+from pyflink.common import Row, Time, Types
 from pyflink.datastream import AsyncDataStream, AsyncFunction, DataStream, RuntimeContext
 
 from flink_app.geocoder_client import GEOCODABLE_FIELDS, GeocoderClient, GeocoderSettings, GeocoderStats
-from flink_app.java_helper import helper
+from flink_app.java_helper import not_geocoded, partition_by_field
 
-# (column, type) appended to each address row
-GEOCODE_COLUMNS = [
-    ("location_lat", "double"),
-    ("location_lon", "double"),
-    ("geocode_status", "str"),
-    ("geocode_precision", "str"),
-    ("geocode_provider", "str"),
-]
+# The columns appended to each address row, in order (EncodeDocument reads them by these names).
+GEOCODE_COLUMNS = {
+    "location_lat": Types.DOUBLE(),
+    "location_lon": Types.DOUBLE(),
+    "geocode_status": Types.STRING(),
+    "geocode_precision": Types.STRING(),
+    "geocode_provider": Types.STRING(),
+}
 
 
 class GeocodeAddresses(AsyncFunction):
@@ -50,18 +50,25 @@ class GeocodeAddresses(AsyncFunction):
         self.client = None
 
 
-def geocoding_step(
-    addresses: DataStream, address_columns: list[str], settings: GeocoderSettings | None, output_type
-) -> DataStream:
+def geocoding_step(addresses: DataStream, settings: GeocoderSettings | None) -> DataStream:
+    """The validated `addresses` with their GEOCODE_COLUMNS. With a geocoder, each address_id's
+    versions go to one task, so that a version that did not move reuses the previous version's
+    location."""
+    address_type = addresses.get_type()
+    output_type = Types.ROW_NAMED(
+        address_type.get_field_names() + list(GEOCODE_COLUMNS),
+        address_type.get_field_types() + list(GEOCODE_COLUMNS.values()),
+    )
     if settings is None:
-        return DataStream(helper().NotGeocoded.of(addresses._j_data_stream, output_type.get_java_type_info()))
+        return not_geocoded(addresses, output_type)
     # Ordered: each address keeps its place in the stream, so event time downstream sees the order
     # the source delivered. No operator timeout: the client answers every address itself (at worst
     # `failed`), and a timeout would cost a timer thread per element.
     capacity = settings.batch_size * settings.connections * 2
+    geocoder = GeocodeAddresses(settings, address_type.get_field_names())
     return (
         AsyncDataStream.ordered_wait(
-            addresses, GeocodeAddresses(settings, address_columns), Time.milliseconds(0), capacity, output_type
+            partition_by_field(addresses, "address_id"), geocoder, Time.milliseconds(0), capacity, output_type
         )
         .name("geocode addresses")
         .uid("geocode-addresses")

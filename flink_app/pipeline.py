@@ -33,28 +33,25 @@ from pyflink.table import StatementSet, StreamTableEnvironment
 from flink_app.aws_endpoints import s3_filesystem_settings
 from flink_app.bus import bus_source
 from flink_app.config import STREAMS, BusSettings, JobConfig
-from flink_app.documents import encoded, order_documents, reference_fields
+from flink_app import documents
 from flink_app.geocoding import GEOCODE_COLUMNS, geocoding_step
 from flink_app.java_helper import (
     add_helper_jar,
+    columns,
     customer_as_of,
     customer_versions,
+    encoded,
     first_deliveries_with_reference_data,
     initialize_local_filesystems,
-    partition_by_field,
+    kinesis_records,
+    order_documents,
+    record_validator,
+    validated,
     with_event_time,
 )
-from flink_app.kinesis import kinesis_source
-from flink_app.records import FIELDS
 from flink_app.reference import Snapshot
 from flink_app.reference_snapshots import reference_snapshots, snapshot_json
 from flink_app.sinks import curated_sink_ddl, dead_letter_sink_ddl, opensearch_sink_ddl
-from flink_app.validate import columns, record_validator, row_type, validated
-
-# The parties of an order, each a customer with its address as of the sale (docs/contract.md §3):
-# (its member in the order document, the sale's field naming the customer). Another party is one
-# more entry here, beside its member in the contract's order document.
-PARTIES = (("bill_customer", "bill_customer_id"), ("ship_customer", "ship_customer_id"))
 
 
 def flink_configuration(config: JobConfig) -> Configuration:
@@ -110,47 +107,49 @@ def build(config: JobConfig, reference: Snapshot) -> tuple[StreamExecutionEnviro
         if config.bus is not None:
             rows, bad = validated(_bus_lines(env, config.bus, stream), validator)
             # Timestamps and watermarks per reader, before any shuffle (EventTime says why).
-            rows = with_event_time(rows, len(FIELDS[stream]), config.out_of_orderness_ms, config.idle_timeout_ms)
-        else:  # timestamped inside the source, per shard (flink_app.kinesis says why)
-            raw = kinesis_source(
+            rows = with_event_time(rows, config.out_of_orderness_ms, config.idle_timeout_ms)
+        else:  # timestamped inside the source, per shard (java_helper.kinesis_records says why)
+            assert config.kinesis is not None  # a job has exactly one source (JobConfig)
+            raw = kinesis_records(
                 env, stream, config.kinesis, validator, config.out_of_orderness_ms, config.idle_timeout_ms
             )
             rows, bad = validated(raw, validator)
         dead_letters.append(bad)
         streams[stream] = rows
-    streams["addresses"] = _geocoded(streams["addresses"], columns("addresses"), config)
-    streams = {stream: encoded(rows, stream) for stream, rows in streams.items()}
+    streams["addresses"] = geocoding_step(streams["addresses"], config.geocoder)
+    streams = {
+        stream: encoded(rows, stream, documents.kept(stream), list(GEOCODE_COLUMNS) if stream == "addresses" else None)
+        for stream, rows in streams.items()
+    }
     refreshed = reference_snapshots(env, config.reference, config.reference_refresh_seconds, config.bounded)
     sales = first_deliveries_with_reference_data(
-        streams["sales"], config.dedup_window_ms, snapshot_json(reference), refreshed, *reference_fields()
+        streams["sales"], config.dedup_window_ms, snapshot_json(reference), refreshed, *documents.reference_kinds()
     )
     versions = customer_versions(streams["customers"], streams["addresses"], sales, config.join_state_ttl_ms)
     earlier_join = None  # the ship join takes the bill join's documents where the customer is the same
-    for party, customer_key in PARTIES:
+    for party, customer_key in documents.PARTIES:
         sales = customer_as_of(sales, party, customer_key, versions, config.join_state_ttl_ms, earlier_join)
         earlier_join = (party, customer_key)
-    documents = order_documents(sales, [party for party, _ in PARTIES])
-    t_env.create_temporary_view("order_documents", t_env.from_data_stream(documents))
+    orders = order_documents(sales, [party for party, _ in documents.PARTIES])
+    t_env.create_temporary_view("order_documents", t_env.from_data_stream(orders))
     t_env.create_temporary_view("bad_records", t_env.from_data_stream(dead_letters[0].union(*dead_letters[1:])))
 
+    names = columns()
     t_env.execute_sql(curated_sink_ddl(f"{config.curated_path}/orders", config.checkpoint_interval_ms))
-    t_env.execute_sql(dead_letter_sink_ddl(f"{config.curated_path}/dlq", config.checkpoint_interval_ms))
+    t_env.execute_sql(
+        dead_letter_sink_ddl(f"{config.curated_path}/dlq", names.dead_letter, config.checkpoint_interval_ms)
+    )
     statements = t_env.create_statement_set()
-    statements.add_insert_sql("INSERT INTO curated_orders SELECT document, dt FROM order_documents")
-    statements.add_insert_sql("INSERT INTO dead_letters SELECT `stream`, `raw`, reason, raw_base64 FROM bad_records")
+    statements.add_insert_sql(
+        f"INSERT INTO curated_orders SELECT `{names.document}`, `{names.dt}` FROM order_documents"
+    )
+    statements.add_insert_sql("INSERT INTO dead_letters SELECT * FROM bad_records")
     if config.opensearch is not None:  # the same documents (the planner shares the plan)
         t_env.execute_sql(opensearch_sink_ddl(config.opensearch, f"{config.curated_path}/dlq/opensearch"))
-        statements.add_insert_sql("INSERT INTO opensearch_orders SELECT line_id, document FROM order_documents")
+        statements.add_insert_sql(
+            f"INSERT INTO opensearch_orders SELECT `{names.line_id}`, `{names.document}` FROM order_documents"
+        )
     return env, statements
-
-
-def _geocoded(addresses: DataStream, address_columns: list[tuple[str, str]], config: JobConfig) -> DataStream:
-    """The geocoding step; with a geocoder, each address_id's versions go to one task, so that a
-    version that did not move reuses the previous version's location."""
-    names = [name for name, _ in address_columns]
-    if config.geocoder is not None:
-        addresses = partition_by_field(addresses, names.index("address_id"))
-    return geocoding_step(addresses, names, config.geocoder, row_type(address_columns + GEOCODE_COLUMNS))
 
 
 def _bus_lines(env: StreamExecutionEnvironment, bus: BusSettings, stream: str) -> DataStream:

@@ -1,5 +1,6 @@
 """The job's copy of the stream contract (docs/contract.md §1): each stream's fields in contract order
-with their kinds, the required ones, and the field holding the event time. The Java validator
+with their kinds, the required ones, the field holding the event time, and the precision of the
+order document's decimals (§3). The Java validator
 (java/flink-job/src/main/java/.../ValidateRecords.java) checks records against these lists;
 tests/test_flink_records.py holds them to events/schemas/, the machine-readable contract.
 """
@@ -77,3 +78,11 @@ REQUIRED = {
     "sales": ("order_id", "item_id", "bill_customer_id", "ship_customer_id", "sale_datetime"),
 }
 EVENT_TIME = {"customers": "customer_datetime", "addresses": "address_datetime", "sales": "sale_datetime"}
+
+MONEY = (15, 2)  # (precision, scale) of the order document's money fields
+GMT_OFFSET = (5, 2)
+
+
+def decimal_digits(name: str) -> tuple[int, int]:
+    """(precision, scale) of the decimal field `name` in the order document."""
+    return GMT_OFFSET if name == "gmt_offset" else MONEY

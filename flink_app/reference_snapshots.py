@@ -13,7 +13,7 @@ import json
 from pyflink.common import Row, Types
 from pyflink.datastream import DataStream, FlatMapFunction, RuntimeContext, StreamExecutionEnvironment
 
-from flink_app.java_helper import helper
+from flink_app.java_helper import no_refreshes, refresh_ticks
 from flink_app.reference import INTEGER_FIELDS, ITEM_FIELDS, PROMO_FIELDS, ReferenceRefresher, ReferenceSource, Snapshot
 
 
@@ -59,12 +59,11 @@ def reference_snapshots(
     env: StreamExecutionEnvironment, source: ReferenceSource, refresh_seconds: float, bounded: bool
 ) -> DataStream:
     """The refreshed snapshots; none in a bounded job, which runs no Python for them."""
-    j_env = env._j_stream_execution_environment
     if bounded:
-        return DataStream(helper().WithReferenceData.noRefreshes(j_env, SNAPSHOT_TYPE.get_java_type_info()))
-    ticks = DataStream(helper().WithReferenceData.refreshTicks(j_env, round(refresh_seconds * 1000)))
+        return no_refreshes(env, SNAPSHOT_TYPE)
     return (
-        ticks.flat_map(LoadSnapshots(source), output_type=SNAPSHOT_TYPE)
+        refresh_ticks(env, round(refresh_seconds * 1000))
+        .flat_map(LoadSnapshots(source), output_type=SNAPSHOT_TYPE)
         .name("refresh reference data")
         .uid("refresh-reference-data")
         .set_parallelism(1)

@@ -40,10 +40,12 @@ def curated_source_ddl(path: str) -> str:
     return _curated_table("STRING", f"'path' = {sql_string(path)}, 'format' = 'raw'")
 
 
-def dead_letter_sink_ddl(path: str, roll_interval_ms: int) -> str:
-    """Dead letters as JSON lines, committed on checkpoints; `raw_base64` only when the record's
-    bytes are not UTF-8 (`raw` then shows them as U+FFFD)."""
-    return f"""CREATE TABLE dead_letters (`stream` STRING, `raw` STRING, reason STRING, raw_base64 STRING) WITH (
+def dead_letter_sink_ddl(path: str, members: tuple[str, ...], roll_interval_ms: int) -> str:
+    """Dead letters as JSON lines of `members` (stream, raw, reason, raw_base64), committed on
+    checkpoints; `raw_base64` only when the record's bytes are not UTF-8 (`raw` then shows them as
+    U+FFFD)."""
+    columns = ", ".join(f"`{member}` STRING" for member in members)
+    return f"""CREATE TABLE dead_letters ({columns}) WITH (
   'connector' = 'filesystem',
   'path' = {sql_string(path)},
   'format' = 'json',
@@ -65,7 +67,7 @@ def opensearch_sink_ddl(settings: OpenSearchSettings, dead_letter_path: str) -> 
         "max-attempts": str(settings.max_attempts),
         "bulk.max-in-flight": str(settings.max_in_flight_requests),
     }
-    if settings.username is not None:
+    if settings.username is not None and settings.password is not None:  # set together (flink_app.config)
         options |= {"username": settings.username, "password": settings.password}
     if settings.sigv4_region is not None:
         options["sigv4.region"] = settings.sigv4_region

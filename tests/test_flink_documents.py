@@ -1,11 +1,14 @@
 """The order documents (docs/contract.md §3) the job writes, from bus records and reference rows chosen
 for what a document writer can get wrong (rounding, values too large, escaping, absent references,
-the date at midnight), against the documents built here from the contract."""
+the date at midnight), against the documents built here from the contract; and a third party of an
+order, added as one entry in Python."""
 
 from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -14,7 +17,7 @@ import pytest
 from flink_app.records import FIELDS
 from flink_app.reference import INTEGER_FIELDS, ITEM_FIELDS, PROMO_FIELDS
 from tests.support.job_output import read_orders
-from tests.support.job_runs import run_job
+from tests.support.job_runs import ROOT, job_command, run_job
 
 AWKWARD = 'quote " backslash \\ tab\tnewline\nbell\x07 é 東京 🙂'
 VERSION_TIME = "2026-11-01T00:00:00Z"
@@ -90,14 +93,17 @@ def fields(kinds: dict[str, str], values: dict) -> dict:
     }
 
 
-def expected_document(sale_values: dict) -> dict:
+PARTIES = (("bill_customer", "bill_customer_id"), ("ship_customer", "ship_customer_id"))
+
+
+def expected_document(sale_values: dict, parties=PARTIES, sale_kinds=FIELDS["sales"]) -> dict:
     document = {
         "line_id": f"{sale_values['order_id']}-{sale_values['item_id']}",
-        **fields(FIELDS["sales"], sale_values),
+        **fields(sale_kinds, sale_values),
     }
     missing = []
-    for name in ("bill_customer", "ship_customer"):
-        customer_values = CUSTOMERS.get(sale_values[f"{name.split('_')[0]}_customer_id"])
+    for name, customer_key in parties:
+        customer_values = CUSTOMERS.get(sale_values[customer_key])
         if customer_values is None:
             document[name] = None
             missing.append(name)
@@ -155,3 +161,37 @@ def test_the_partition_is_the_sales_utc_date(written):
         "9-42": "2026-11-24",
         "10-42": "2026-11-24",
     }
+
+
+# The job with a third party: the gift recipient, named by the sale's `gift_customer_id`. Python
+# gets one field in the sales' contract and one entry in PARTIES; nothing else changes.
+WITH_A_GIFT_RECIPIENT = """
+import sys
+from flink_app import documents, records
+records.SALE_FIELDS["gift_customer_id"] = "id"
+documents.PARTIES += (("gift_recipient", "gift_customer_id"),)
+from flink_app.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_third_party_is_one_entry_in_python(tmp_path):
+    gifts = ["C2", "C404", "C1", "C2"]  # C404 never arrives
+    sales = [sale_values | {"gift_customer_id": gift} for sale_values, gift in zip(SALES, gifts)]
+    write_lines(tmp_path / "bus" / "customers" / "part-000.jsonl", CUSTOMERS.values())
+    write_lines(tmp_path / "bus" / "addresses" / "part-000.jsonl", ADDRESSES.values())
+    write_lines(tmp_path / "bus" / "sales" / "part-000.jsonl", sales)
+    write_csv(tmp_path / "ref" / "items" / "items.csv", ITEM_FIELDS, ITEMS.values())
+    write_csv(tmp_path / "ref" / "promos" / "promos.csv", PROMO_FIELDS, PROMOS.values())
+    command = [sys.executable, "-c", WITH_A_GIFT_RECIPIENT, *job_command(tmp_path)[3:]]
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=420)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+
+    written = {order["line_id"]: order for order in read_orders(tmp_path / "out")}
+    parties = (*PARTIES, ("gift_recipient", "gift_customer_id"))
+    sale_kinds = FIELDS["sales"] | {"gift_customer_id": "id"}
+    for sale_values in sales:
+        document = dict(written[f"{sale_values['order_id']}-{sale_values['item_id']}"])
+        document.pop("dt")
+        assert document == expected_document(sale_values, parties, sale_kinds)
+    assert written["8-43"]["missing"] == ["bill_customer", "ship_customer.address", "gift_recipient", "item", "promo"]

@@ -13,9 +13,8 @@ from py4j.protocol import Py4JJavaError
 from pyflink.datastream import StreamExecutionEnvironment
 
 from datagen.cli import main as datagen
-from flink_app.java_helper import add_helper_jar
+from flink_app.java_helper import add_helper_jar, record_validator
 from flink_app.records import EVENT_TIME, FIELDS, REQUIRED
-from flink_app.validate import record_validator
 from tests.support.contract import STREAMS, classify, schema
 from tests.support.order_oracle import bus_records
 

@@ -11,7 +11,7 @@ def test_paths_with_a_quote_reach_the_table_options_unchanged(tmp_path):
     t_env = TableEnvironment.create(EnvironmentSettings.in_batch_mode())
     out = tmp_path / "it's here"
     t_env.execute_sql(curated_sink_ddl(str(out / "orders"), 1000))
-    t_env.execute_sql(dead_letter_sink_ddl(str(out / "dlq"), 1000))
+    t_env.execute_sql(dead_letter_sink_ddl(str(out / "dlq"), ("stream", "raw", "reason", "raw_base64"), 1000))
     for table, path in (("curated_orders", out / "orders"), ("dead_letters", out / "dlq")):
         with t_env.execute_sql(f"SHOW CREATE TABLE {table}").collect() as rows:
             [[ddl]] = [list(row) for row in rows]

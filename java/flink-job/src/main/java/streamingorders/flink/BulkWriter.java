@@ -161,9 +161,9 @@ final class BulkWriter extends AbstractStreamOperator<String> implements OneInpu
         }
         for (BulkClient.Rejected refused : answer.rejected) {
             ObjectNode letter = JSON.createObjectNode()
-                    .put("stream", "orders")
-                    .put("raw", new String(refused.document.json, StandardCharsets.UTF_8))
-                    .put("reason", refused.reason);
+                    .put(Columns.STREAM, "orders")
+                    .put(Columns.RAW, new String(refused.document.json, StandardCharsets.UTF_8))
+                    .put(Columns.REASON, refused.reason);
             output.collect(new StreamRecord<>(JSON.writeValueAsString(letter)));
             rejected.inc();
         }

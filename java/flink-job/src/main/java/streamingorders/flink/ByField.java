@@ -1,6 +1,7 @@
 package streamingorders.flink;
 
 import org.apache.flink.api.common.functions.Partitioner;
+import org.apache.flink.api.java.typeutils.RowTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.types.Row;
 
@@ -13,8 +14,8 @@ public final class ByField {
     private ByField() {
     }
 
-    public static DataStream<Row> partition(DataStream<Row> rows, int position) {
-        return rows.partitionCustom(new ByHash(), new FieldKey(position));
+    public static DataStream<Row> partition(DataStream<Row> rows, String field) {
+        return rows.partitionCustom(new ByHash(), new FieldKey(DocumentFields.position((RowTypeInfo) rows.getType(), field)));
     }
 
     private static final class ByHash implements Partitioner<String> {

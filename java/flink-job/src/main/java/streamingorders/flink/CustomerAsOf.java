@@ -1,9 +1,8 @@
 package streamingorders.flink;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -12,7 +11,6 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.java.typeutils.ListTypeInfo;
-import org.apache.flink.api.java.typeutils.MapTypeInfo;
 import org.apache.flink.api.java.typeutils.RowTypeInfo;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
@@ -31,11 +29,11 @@ import org.apache.flink.types.Row;
  * customer with the greatest time at or before the sale's, and the version of that customer
  * version's address at or before the sale's time (a tie goes to the later delivery), or nulls when
  * there is none. The output is the sale's fields followed by the two versions' `document`s, in the
- * columns {@link #customerColumn} and {@link #addressColumn} of the party (the order document's
+ * columns {@link Columns#customerDocument} and {@link Columns#addressDocument} of the party (the order document's
  * member for that customer: bill_customer, ship_customer), with the sale's time as its timestamp.
  *
- * <p>Keyed by customer, it keeps the customer's versions and those of its addresses, both as
- * {@link KeptVersions}, from the rows of {@link CustomerVersions}: one state read per sale. A sale
+ * <p>Keyed by customer, it keeps a {@link CustomerHistory}: the customer's versions and those of its
+ * addresses, both as {@link KeptVersions}, from {@link CustomerVersions}: one state read per sale. A sale
  * waits in state until the versions' watermark has passed its time, since a version up to the
  * out-of-orderness bound older may still be on its way. A sale whose time the versions'
  * watermark has already passed (a backlog being caught up, or a late sale) is joined at once: this
@@ -54,21 +52,15 @@ import org.apache.flink.types.Row;
  * versions were not written for that long.
  */
 public final class CustomerAsOf extends AbstractStreamOperator<Row>
-        implements TwoInputStreamOperator<Row, Row, Row>, Triggerable<String, VoidNamespace> {
+        implements TwoInputStreamOperator<Row, RoutedVersion, Row>, Triggerable<String, VoidNamespace> {
+    private static final TypeInformation<?> DOCUMENT_TYPE = Types.PRIMITIVE_ARRAY(Types.BYTE);
+
     private final RowTypeInfo saleType;
-    private final RowTypeInfo customerType;
-    private final RowTypeInfo addressType;
     private final int saleCustomer;
     private final int[] earlier;  // the earlier join's customer key and documents in the sale; null: none
     private final int saleTime;
-    private final int customerTime;
-    private final int customerAddress;
-    private final int customerDocument;
-    private final int addressId;
-    private final int addressTime;
-    private final int addressDocument;
     private final long ttlMillis;
-    private transient ValueState<Row> party;
+    private transient ValueState<CustomerHistory> history;
     private transient MapState<Long, List<Row>> waiting;
     private transient InternalTimerService<VoidNamespace> timers;
     private transient StreamRecord<Row> joined;
@@ -76,48 +68,27 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
     private transient long salesWatermark;
 
     /** The operator alone (see {@link #of}), for a test harness. */
-    CustomerAsOf(RowTypeInfo saleType, String customerKey, String[] earlierJoin, RowTypeInfo versionsType,
-                 long ttlMillis) {
+    CustomerAsOf(RowTypeInfo saleType, String customerKey, String[] earlierJoin, long ttlMillis) {
         this.saleType = saleType;
         this.saleCustomer = DocumentFields.position(saleType, customerKey);
         this.earlier = earlierJoin == null ? null : DocumentFields.positions(saleType, earlierJoin[1],
-                customerColumn(earlierJoin[0]), addressColumn(earlierJoin[0]));
-        this.customerType = (RowTypeInfo) versionsType.<Row>getTypeAt(1);
-        this.addressType = (RowTypeInfo) versionsType.<Row>getTypeAt(2);
-        this.saleTime = saleType.getFieldIndex(KeptVersions.TIME_FIELD);
-        this.customerTime = customerType.getFieldIndex(KeptVersions.TIME_FIELD);
-        this.customerAddress = customerType.getFieldIndex("address_id");
-        this.customerDocument = customerType.getFieldIndex("document");
-        this.addressId = addressType.getFieldIndex("address_id");
-        this.addressTime = addressType.getFieldIndex(KeptVersions.TIME_FIELD);
-        this.addressDocument = addressType.getFieldIndex("document");
+                Columns.customerDocument(earlierJoin[0]), Columns.addressDocument(earlierJoin[0]));
+        this.saleTime = DocumentFields.position(saleType, Columns.EVENT_MS);
         this.ttlMillis = ttlMillis;
-    }
-
-    /** The column of a party's customer document in the joined sale line. */
-    static String customerColumn(String party) {
-        return party + "_document";
-    }
-
-    /** The column of a party's address document in the joined sale line. */
-    static String addressColumn(String party) {
-        return party + "_address_document";
     }
 
     /**
      * `sales` joined on their field `customerKey` to the customer and its address of `versions`
-     * (the rows of {@link CustomerVersions}), as of the sales' `event_ms`, for `party`, which names
-     * the operator, its state (uid) and the two columns it adds. `earlierJoin`, when not null, is
-     * the party and customer key of a join the sales have been through: where its customer is this
+     * (from {@link CustomerVersions}), as of the sales' `event_ms`, for `party`, which names the
+     * operator, its state (uid) and the two columns it adds. `earlierJoin`, when not null, is the
+     * party and customer key of a join the sales have been through: where its customer is this
      * one, its documents are taken.
      */
-    public static DataStream<Row> of(DataStream<Row> sales, String party, String customerKey, DataStream<Row> versions,
-                                     long ttlMillis, String[] earlierJoin) {
-        RowTypeInfo saleType = (RowTypeInfo) sales.getType();
-        CustomerAsOf join = new CustomerAsOf(saleType, customerKey, earlierJoin, (RowTypeInfo) versions.getType(),
-                ttlMillis);
+    public static DataStream<Row> of(DataStream<Row> sales, String party, String customerKey,
+                                     DataStream<RoutedVersion> versions, long ttlMillis, String[] earlierJoin) {
+        CustomerAsOf join = new CustomerAsOf((RowTypeInfo) sales.getType(), customerKey, earlierJoin, ttlMillis);
         return sales.connect(versions)
-                .keyBy(join.saleKey(), new FieldKey(0), Types.STRING)
+                .keyBy(join.saleKey(), versionKey(), Types.STRING)
                 .transform("as-of join " + party, join.outputType(party), join)
                 .uid("as-of-join-" + party);
     }
@@ -127,28 +98,27 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
         return new FieldKey(saleCustomer);
     }
 
+    /** The versions' key: the customer they are for. */
+    static KeySelector<RoutedVersion, String> versionKey() {
+        return routed -> routed.customerId;
+    }
+
     private RowTypeInfo outputType(String party) {
         int arity = saleType.getArity();
-        TypeInformation<?>[] types = new TypeInformation<?>[arity + 2];
-        String[] names = new String[arity + 2];
-        for (int i = 0; i < arity; i++) {
-            types[i] = saleType.getTypeAt(i);
-            names[i] = saleType.getFieldNames()[i];
-        }
-        types[arity] = customerType.getTypeAt(customerDocument);
-        names[arity] = customerColumn(party);
-        types[arity + 1] = addressType.getTypeAt(addressDocument);
-        names[arity + 1] = addressColumn(party);
+        TypeInformation<?>[] types = Arrays.copyOf(saleType.getFieldTypes(), arity + 2);
+        String[] names = Arrays.copyOf(saleType.getFieldNames(), arity + 2);
+        types[arity] = DOCUMENT_TYPE;
+        names[arity] = Columns.customerDocument(party);
+        types[arity + 1] = DOCUMENT_TYPE;
+        names[arity + 1] = Columns.addressDocument(party);
         return new RowTypeInfo(types, names);
     }
 
     @Override
     public void open() throws Exception {
         super.open();
-        // (customer's versions, address_id -> that address's versions)
-        RowTypeInfo partyType = new RowTypeInfo(new TypeInformation<?>[] {new ListTypeInfo<>(customerType),
-                new MapTypeInfo<>(Types.STRING, new ListTypeInfo<>(addressType))}, new String[] {"customer", "addresses"});
-        party = getKeyedStateStore().getState(KeptVersions.withTtl(new ValueStateDescriptor<>("party", partyType), ttlMillis));
+        history = getKeyedStateStore().getState(
+                KeptVersions.withTtl(new ValueStateDescriptor<>("party", CustomerHistory.TYPE), ttlMillis));
         // No TTL: a waiting sale leaves when its timer fires, never by expiry.
         waiting = getKeyedStateStore().getMapState(new MapStateDescriptor<>("waiting", Types.LONG, new ListTypeInfo<>(saleType)));
         timers = getInternalTimerService("waiting rows", VoidNamespaceSerializer.INSTANCE, this);
@@ -177,23 +147,18 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
     }
 
     @Override
-    @SuppressWarnings("unchecked")
-    public void processElement2(StreamRecord<Row> record) throws Exception {
-        Row versions = party.value();
-        if (versions == null) {
-            versions = Row.of(new ArrayList<Row>(), new HashMap<String, List<Row>>());
+    public void processElement2(StreamRecord<RoutedVersion> record) throws Exception {
+        CustomerHistory customer = history.value();
+        if (customer == null) {
+            customer = new CustomerHistory();
         }
-        Row customer = (Row) record.getValue().getField(1);
+        RoutedVersion routed = record.getValue();
         long watermark = Math.min(timers.currentWatermark(), salesWatermark);
-        if (customer != null) {
-            KeptVersions.add((List<Row>) versions.getField(0), customer, customerTime, watermark);
-        } else {
-            Row address = (Row) record.getValue().getField(2);
-            List<Row> kept = ((Map<String, List<Row>>) versions.getField(1))
-                    .computeIfAbsent((String) address.getField(addressId), id -> new ArrayList<>());
-            KeptVersions.add(kept, address, addressTime, watermark);
-        }
-        party.update(versions);
+        List<Version> kept = routed.ofAddress
+                ? customer.addresses.computeIfAbsent(routed.version.addressId, id -> new ArrayList<>())
+                : customer.versions;
+        KeptVersions.add(kept, routed.version, watermark);
+        history.update(customer);
     }
 
     @Override
@@ -222,19 +187,14 @@ public final class CustomerAsOf extends AbstractStreamOperator<Row>
     public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) {}
 
     /** (the customer's document, its address's document) as of `time`; null where there is none. */
-    @SuppressWarnings("unchecked")
     private Row documentsAsOf(long time) throws Exception {
-        Row versions = party.value();
-        if (versions == null) {
+        CustomerHistory customer = history.value();
+        Version version = customer == null ? null : KeptVersions.asOf(customer.versions, time);
+        if (version == null) {
             return new Row(2);
         }
-        Row customer = KeptVersions.asOf((List<Row>) versions.getField(0), customerTime, time);
-        if (customer == null) {
-            return new Row(2);
-        }
-        List<Row> addresses = ((Map<String, List<Row>>) versions.getField(1)).get(customer.getField(customerAddress));
-        Row address = KeptVersions.asOf(addresses, addressTime, time);
-        return Row.of(customer.getField(customerDocument), address == null ? null : address.getField(addressDocument));
+        Version address = KeptVersions.asOf(customer.addresses.get(version.addressId), time);
+        return Row.of(version.document, address == null ? null : address.document);
     }
 
     private void emit(Row sale, Row documents, long time) {

@@ -1,12 +1,9 @@
 package streamingorders.flink;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.api.java.typeutils.RowTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.MultipleConnectedStreams;
@@ -26,12 +23,12 @@ import org.apache.flink.types.Row;
 
 /**
  * What CustomerAsOf keeps of each customer: its versions and the versions of every address any of
- * them named, as rows of (customer_id, customer, address) with one of the two set. An address
+ * them named, as {@link RoutedVersion}s to the customer. An address
  * version reaches each of its customers here, once, so that a sale then needs one keyed step per
  * customer (customer and address as of the sale) rather than two.
  *
- * <p>Keyed by address_id, the address's kept versions ({@link KeptVersions}) and the customers
- * whose versions named it: a new customer is sent the kept versions, and every later version goes
+ * <p>Keyed by address_id, an {@link AddressHistory}: the address's kept versions ({@link KeptVersions})
+ * and the customers whose versions named it. A new customer is sent the kept versions, and every later version goes
  * to all of them. A version is dropped as superseded only once the watermark of the sales on their
  * way to the joins has passed too (a third input that brings nothing else): a customer version
  * that comes late (behind the customers' watermark) is then sent the versions that the sales after
@@ -41,87 +38,80 @@ import org.apache.flink.types.Row;
  * own. An address's state (versions and customers) is forgotten after `ttlMillis` without a write
  * (0: never).
  */
-public final class CustomerVersions extends AbstractStreamOperatorV2<Row> implements MultipleInputStreamOperator<Row> {
+public final class CustomerVersions extends AbstractStreamOperatorV2<RoutedVersion>
+        implements MultipleInputStreamOperator<RoutedVersion> {
     private static final int ADDRESSES = 1;
     private static final int CUSTOMERS = 2;
     private static final int SALES = 3;
 
-    private final RowTypeInfo addressType;
-    private final int addressTime;
+    private final Version.FromRow addressVersion;
     private final int customerId;
     private final long ttlMillis;
-    private final StreamRecord<Row> routed = new StreamRecord<>(null);
-    private ValueState<Row> address;
+    private final StreamRecord<RoutedVersion> routed = new StreamRecord<>(null);
+    private ValueState<AddressHistory> history;
     private long salesWatermark = Long.MIN_VALUE;
 
-    private CustomerVersions(StreamOperatorParameters<Row> parameters, RowTypeInfo addressType,
+    private CustomerVersions(StreamOperatorParameters<RoutedVersion> parameters, RowTypeInfo addressType,
                              RowTypeInfo customerType, long ttlMillis) {
         super(parameters, 3);
-        this.addressType = addressType;
-        this.addressTime = addressType.getFieldIndex(KeptVersions.TIME_FIELD);
-        this.customerId = customerType.getFieldIndex("customer_id");
+        this.addressVersion = new Version.FromRow(addressType);
+        this.customerId = DocumentFields.position(customerType, "customer_id");
         this.ttlMillis = ttlMillis;
     }
 
     /**
-     * The rows of (customer_id, customer, address) from the encoded `customers` (customer_id,
-     * address_id, event_ms, ...) and `addresses` (address_id, event_ms, ...); `sales` lend only
-     * their watermarks.
+     * The versions of the encoded `customers` (customer_id, address_id, event_ms, document) and
+     * `addresses` (address_id, event_ms, document), each to the customers it is for; `sales` lend
+     * only their watermarks.
      */
-    public static DataStream<Row> of(DataStream<Row> customers, DataStream<Row> addresses, DataStream<Row> sales,
-                                     long ttlMillis) {
+    public static DataStream<RoutedVersion> of(DataStream<Row> customers, DataStream<Row> addresses,
+                                               DataStream<Row> sales, long ttlMillis) {
         RowTypeInfo customerType = (RowTypeInfo) customers.getType();
         RowTypeInfo addressType = (RowTypeInfo) addresses.getType();
-        RowTypeInfo type = type(customerType, addressType);
         StreamExecutionEnvironment env = customers.getExecutionEnvironment();
-        KeyedMultipleInputTransformation<Row> routing = new KeyedMultipleInputTransformation<>(
-                "addresses to their customers", new Factory(addressType, customerType, ttlMillis), type,
+        KeyedMultipleInputTransformation<RoutedVersion> routing = new KeyedMultipleInputTransformation<>(
+                "addresses to their customers", new Factory(addressType, customerType, ttlMillis), RoutedVersion.TYPE,
                 env.getParallelism(), Types.STRING);
-        addKeyedInput(routing, addresses, new FieldKey(addressType.getFieldIndex("address_id")));
-        addKeyedInput(routing, customers, new FieldKey(customerType.getFieldIndex("address_id")));
+        addKeyedInput(routing, addresses, new FieldKey(DocumentFields.position(addressType, "address_id")));
+        addKeyedInput(routing, customers, new FieldKey(DocumentFields.position(customerType, "address_id")));
         addKeyedInput(routing, sales.<Row>flatMap((sale, none) -> {}).returns(sales.getType()).name("sales' watermarks"),
                 new FieldKey(0));
-        DataStream<Row> toCustomers = new MultipleConnectedStreams(env).transform(routing).uid("addresses-to-customers");
-        int customerIdField = customerType.getFieldIndex("customer_id");
-        return customers.map(customer -> Row.of(customer.getField(customerIdField), customer, null), type)
+        DataStream<RoutedVersion> toCustomers = new MultipleConnectedStreams(env).transform(routing)
+                .uid("addresses-to-customers");
+        int customerIdField = DocumentFields.position(customerType, "customer_id");
+        Version.FromRow customerVersion = new Version.FromRow(customerType);
+        return customers.map(customer -> RoutedVersion.ofCustomer((String) customer.getField(customerIdField),
+                        customerVersion.of(customer)), RoutedVersion.TYPE)
                 .name("customer versions").union(toCustomers);
     }
 
-    private static void addKeyedInput(KeyedMultipleInputTransformation<Row> routing, DataStream<Row> input,
+    private static void addKeyedInput(KeyedMultipleInputTransformation<RoutedVersion> routing, DataStream<Row> input,
                                       FieldKey key) {
         routing.addInput(input.keyBy(key, Types.STRING).getTransformation(), key);
-    }
-
-    /** (customer_id, customer, address): the row type of {@link #of}. */
-    private static RowTypeInfo type(RowTypeInfo customerType, RowTypeInfo addressType) {
-        return new RowTypeInfo(new TypeInformation<?>[] {Types.STRING, customerType, addressType},
-                new String[] {"customer_id", "customer", "address"});
     }
 
     @Override
     public void open() throws Exception {
         super.open();
         combinedWatermark.updateStatus(SALES - 1, true);  // the sales' watermark never holds the output back
-        RowTypeInfo stateType = new RowTypeInfo(new TypeInformation<?>[] {new ListTypeInfo<>(addressType),
-                new ListTypeInfo<>(Types.STRING)}, new String[] {"versions", "customers"});
-        address = getKeyedStateStore().orElseThrow()
-                .getState(KeptVersions.withTtl(new ValueStateDescriptor<>("address", stateType), ttlMillis));
+        history = getKeyedStateStore().orElseThrow()
+                .getState(KeptVersions.withTtl(new ValueStateDescriptor<>("address", AddressHistory.TYPE), ttlMillis));
     }
 
     @Override
     @SuppressWarnings("rawtypes")
     public List<Input> getInputs() {
-        return List.of(new AbstractInput<Row, Row>(this, ADDRESSES) {
+        return List.of(new AbstractInput<Row, RoutedVersion>(this, ADDRESSES) {
             @Override
             public void processElement(StreamRecord<Row> record) throws Exception {
-                addVersion(record.getValue());
+                addVersion(addressVersion.of(record.getValue()));
             }
-        }, new AbstractInput<Row, Row>(this, CUSTOMERS) {
+        }, new AbstractInput<Row, RoutedVersion>(this, CUSTOMERS) {
             @Override
             public void processElement(StreamRecord<Row> record) throws Exception {
                 addCustomer((String) record.getValue().getField(customerId));
             }
-        }, new AbstractInput<Row, Row>(this, SALES) {
+        }, new AbstractInput<Row, RoutedVersion>(this, SALES) {
             @Override
             public void processElement(StreamRecord<Row> record) {}  // none come
 
@@ -135,37 +125,34 @@ public final class CustomerVersions extends AbstractStreamOperatorV2<Row> implem
         });
     }
 
-    @SuppressWarnings("unchecked")
-    private void addVersion(Row version) throws Exception {
-        Row state = current();
+    private void addVersion(Version version) throws Exception {
+        AddressHistory address = current();
         long watermark = Math.min(combinedWatermark.getCombinedWatermark(), salesWatermark);
-        KeptVersions.add((List<Row>) state.getField(0), version, addressTime, watermark);
-        address.update(state);
-        for (String customer : (List<String>) state.getField(1)) {
-            output.collect(routed.replace(Row.of(customer, null, version)));
+        KeptVersions.add(address.versions, version, watermark);
+        history.update(address);
+        for (String customer : address.customers) {
+            output.collect(routed.replace(RoutedVersion.ofAddress(customer, version)));
         }
     }
 
-    @SuppressWarnings("unchecked")
     private void addCustomer(String customer) throws Exception {
-        Row state = current();
-        List<String> customers = (List<String>) state.getField(1);
-        if (!customers.contains(customer)) {
-            customers.add(customer);
-            address.update(state);
-            for (Row version : (List<Row>) state.getField(0)) {
-                output.collect(routed.replace(Row.of(customer, null, version)));
+        AddressHistory address = current();
+        if (!address.customers.contains(customer)) {
+            address.customers.add(customer);
+            history.update(address);
+            for (Version version : address.versions) {
+                output.collect(routed.replace(RoutedVersion.ofAddress(customer, version)));
             }
         }
     }
 
-    private Row current() throws Exception {
-        Row state = address.value();
-        return state != null ? state : Row.of(new ArrayList<Row>(), new ArrayList<String>());
+    private AddressHistory current() throws Exception {
+        AddressHistory address = history.value();
+        return address != null ? address : new AddressHistory();
     }
 
     /** Makes the operator; package-private for a test harness. */
-    static final class Factory extends AbstractStreamOperatorFactory<Row> {
+    static final class Factory extends AbstractStreamOperatorFactory<RoutedVersion> {
         private final RowTypeInfo addressType;
         private final RowTypeInfo customerType;
         private final long ttlMillis;
@@ -178,7 +165,8 @@ public final class CustomerVersions extends AbstractStreamOperatorV2<Row> implem
 
         @Override
         @SuppressWarnings("unchecked")
-        public <T extends StreamOperator<Row>> T createStreamOperator(StreamOperatorParameters<Row> parameters) {
+        public <T extends StreamOperator<RoutedVersion>> T createStreamOperator(
+                StreamOperatorParameters<RoutedVersion> parameters) {
             return (T) new CustomerVersions(parameters, addressType, customerType, ttlMillis);
         }
 

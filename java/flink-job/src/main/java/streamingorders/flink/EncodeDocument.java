@@ -1,6 +1,7 @@
 package streamingorders.flink;
 
 import java.io.IOException;
+import java.util.Arrays;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -11,9 +12,9 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.types.Row;
 
 /**
- * Each row of a stream as the few fields the job still needs (`keep`: keys, references, its time)
- * followed by `document`, its part of the order document: its contract fields as the members of a
- * JSON object (DocumentFields), and for a geocoded address its `location` and `geocode`.
+ * Each row of a stream as the few fields the job still needs (`keep`: keys and references), its
+ * `event_ms` and its `document`, its part of the order document: its contract fields as the members
+ * of a JSON object (DocumentFields), and for a geocoded address its `location` and `geocode`.
  *
  * <p>Encoding here, once per record, rather than at the end: a customer or address version is
  * encoded once, not once for every sale that joins it, and the sale lines travel through the joins
@@ -28,28 +29,31 @@ public final class EncodeDocument extends RichMapFunction<Row, Row> {
     private final int[] geocodePositions;  // lat, lon, status, precision, provider; null: not an address
     private transient JsonMembers members;
 
-    private EncodeDocument(RowTypeInfo rowType, DocumentFields fields, String[] keep, boolean geocoded) {
+    private EncodeDocument(RowTypeInfo rowType, DocumentFields fields, String[] kept, String[] geocodeColumns) {
         this.fields = fields;
         fieldPositions = fields.positionsIn(rowType);
-        keptPositions = DocumentFields.positions(rowType, keep);
-        geocodePositions = geocoded ? DocumentFields.positions(rowType, "location_lat", "location_lon",
-                "geocode_status", "geocode_precision", "geocode_provider") : null;
+        keptPositions = DocumentFields.positions(rowType, kept);
+        geocodePositions = geocodeColumns == null ? null : DocumentFields.positions(rowType, geocodeColumns);
     }
 
-    /** `rows` encoded; `geocoded`: they are addresses with the geocoding step's columns. */
-    public static DataStream<Row> of(DataStream<Row> rows, DocumentFields fields, String[] keep, boolean geocoded,
-                                     String stream) {
+    /**
+     * `rows` encoded; `geocodeColumns` (location_lat, location_lon, then the status, precision and
+     * provider of the geocoding) when they are addresses from the geocoding step, null otherwise.
+     */
+    public static DataStream<Row> of(DataStream<Row> rows, DocumentFields fields, String[] keep,
+                                     String[] geocodeColumns, String stream) {
         RowTypeInfo rowType = (RowTypeInfo) rows.getType();
-        TypeInformation<?>[] types = new TypeInformation<?>[keep.length + 1];
-        String[] names = new String[keep.length + 1];
-        int[] kept = DocumentFields.positions(rowType, keep);
-        for (int i = 0; i < keep.length; i++) {
-            types[i] = rowType.getTypeAt(kept[i]);
-            names[i] = keep[i];
+        String[] kept = Arrays.copyOf(keep, keep.length + 1);
+        kept[keep.length] = Columns.EVENT_MS;
+        int[] positions = DocumentFields.positions(rowType, kept);
+        TypeInformation<?>[] types = new TypeInformation<?>[kept.length + 1];
+        for (int i = 0; i < kept.length; i++) {
+            types[i] = rowType.getTypeAt(positions[i]);
         }
-        types[keep.length] = Types.PRIMITIVE_ARRAY(Types.BYTE);
-        names[keep.length] = "document";
-        return rows.map(new EncodeDocument(rowType, fields, keep, geocoded), new RowTypeInfo(types, names))
+        types[kept.length] = Types.PRIMITIVE_ARRAY(Types.BYTE);
+        String[] names = Arrays.copyOf(kept, kept.length + 1);
+        names[kept.length] = Columns.DOCUMENT;
+        return rows.map(new EncodeDocument(rowType, fields, kept, geocodeColumns), new RowTypeInfo(types, names))
                 .name("encode " + stream).uid("encode-" + stream);
     }
 

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.state.StateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
-import org.apache.flink.types.Row;
 
 /**
  * A key's versions, oldest first, as the as-of joins keep them (docs/contract.md §4): a version at the
@@ -13,31 +12,27 @@ import org.apache.flink.types.Row;
  * the watermark).
  */
 final class KeptVersions {
-    /** The versions' time (epoch milliseconds), as the encoded rows name it. */
-    static final String TIME_FIELD = "event_ms";
-
     private KeptVersions() {}
 
-    /** Puts `version` (its time at field `timeField`) in place in `kept` and drops the superseded. */
-    static void add(List<Row> kept, Row version, int timeField, long watermark) {
-        long time = timeOf(version, timeField);
+    /** Puts `version` in place in `kept` and drops the superseded. */
+    static void add(List<Version> kept, Version version, long watermark) {
         int position = kept.size();
-        while (position > 0 && timeOf(kept.get(position - 1), timeField) > time) {
+        while (position > 0 && kept.get(position - 1).time > version.time) {
             position--;
         }
         kept.add(position, version);
         int current = kept.size() - 1;  // the version current at the watermark
-        while (current > 0 && timeOf(kept.get(current), timeField) > watermark) {
+        while (current > 0 && kept.get(current).time > watermark) {
             current--;
         }
         kept.subList(0, current).clear();
     }
 
     /** The version of `kept` (null: none) with the greatest time at or before `time`, or null. */
-    static Row asOf(List<Row> kept, int timeField, long time) {
+    static Version asOf(List<Version> kept, long time) {
         if (kept != null) {
             for (int i = kept.size() - 1; i >= 0; i--) {
-                if (timeOf(kept.get(i), timeField) <= time) {
+                if (kept.get(i).time <= time) {
                     return kept.get(i);
                 }
             }
@@ -54,9 +49,5 @@ final class KeptVersions {
                     .build());
         }
         return descriptor;
-    }
-
-    private static long timeOf(Row version, int timeField) {
-        return (Long) version.getField(timeField);
     }
 }

@@ -51,8 +51,8 @@ public final class OrderDocuments extends RichMapFunction<Row, Row> {
         final byte[] addressMissing;
 
         Party(RowTypeInfo row, String name) {
-            customer = DocumentFields.position(row, CustomerAsOf.customerColumn(name));
-            address = DocumentFields.position(row, CustomerAsOf.addressColumn(name));
+            customer = DocumentFields.position(row, Columns.customerDocument(name));
+            address = DocumentFields.position(row, Columns.addressDocument(name));
             member = ascii(",\"" + name + "\":");
             missing = ascii("\"" + name + "\"");
             addressMissing = ascii("\"" + name + ".address\"");
@@ -63,10 +63,10 @@ public final class OrderDocuments extends RichMapFunction<Row, Row> {
         orderId = DocumentFields.position(row, "order_id");
         itemId = DocumentFields.position(row, "item_id");
         promoId = DocumentFields.position(row, "promo_id");
-        saleTime = DocumentFields.position(row, "event_ms");
-        sale = DocumentFields.position(row, "document");
-        item = DocumentFields.position(row, "item_document");
-        promo = DocumentFields.position(row, "promo_document");
+        saleTime = DocumentFields.position(row, Columns.EVENT_MS);
+        sale = DocumentFields.position(row, Columns.DOCUMENT);
+        item = DocumentFields.position(row, Columns.ITEM_DOCUMENT);
+        promo = DocumentFields.position(row, Columns.PROMO_DOCUMENT);
         parties = new Party[partyNames.length];
         for (int i = 0; i < partyNames.length; i++) {
             parties[i] = new Party(row, partyNames[i]);
@@ -76,7 +76,7 @@ public final class OrderDocuments extends RichMapFunction<Row, Row> {
     /** The documents of `joined`, whose as-of joins were those of `partyNames`, in the document's order. */
     public static DataStream<Row> of(DataStream<Row> joined, String[] partyNames) {
         return joined.map(new OrderDocuments((RowTypeInfo) joined.getType(), partyNames),
-                        Types.ROW_NAMED(new String[] {"line_id", "document", "dt"},
+                        Types.ROW_NAMED(new String[] {Columns.LINE_ID, Columns.DOCUMENT, Columns.DT},
                                 Types.STRING, Types.PRIMITIVE_ARRAY(Types.BYTE), Types.STRING))
                 .name("order documents").uid("order-documents");
     }

@@ -44,9 +44,8 @@ import org.apache.flink.util.OutputTag;
 public final class ValidateRecords extends ProcessFunction<byte[], Row> {
     /** `raw` is the record as text (bytes that are not UTF-8 as U+FFFD), `raw_base64` its bytes when they are not UTF-8. */
     public static final OutputTag<Row> DEAD_LETTERS = new OutputTag<>("dead-letters",
-            Types.ROW_NAMED(new String[] {"stream", "raw", "reason", "raw_base64"},
+            Types.ROW_NAMED(new String[] {Columns.STREAM, Columns.RAW, Columns.REASON, Columns.RAW_BASE64},
                     Types.STRING, Types.STRING, Types.STRING, Types.STRING));
-    private static final String TIME_FIELD = "event_ms";
     private static final Pattern DECIMAL = Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
     private static final Pattern TIMESTAMP = Pattern.compile(
             "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})");
@@ -103,7 +102,7 @@ public final class ValidateRecords extends ProcessFunction<byte[], Row> {
             types[i] = kinds[i].equals("int") ? Types.LONG : Types.STRING;
         }
         types[names.length] = Types.LONG;
-        fieldNames[names.length] = TIME_FIELD;
+        fieldNames[names.length] = Columns.EVENT_MS;
         return new RowTypeInfo(types, fieldNames);
     }
 

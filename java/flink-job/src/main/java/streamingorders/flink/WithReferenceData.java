@@ -132,8 +132,8 @@ public final class WithReferenceData extends AbstractStreamOperator<Row> impleme
         String[] names = Arrays.copyOf(saleType.getFieldNames(), arity);
         types[arity - 2] = Types.PRIMITIVE_ARRAY(Types.BYTE);
         types[arity - 1] = Types.PRIMITIVE_ARRAY(Types.BYTE);
-        names[arity - 2] = "item_document";
-        names[arity - 1] = "promo_document";
+        names[arity - 2] = Columns.ITEM_DOCUMENT;
+        names[arity - 1] = Columns.PROMO_DOCUMENT;
         return new RowTypeInfo(types, names);
     }
 

@@ -2,6 +2,7 @@ package streamingorders.flink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -23,43 +24,44 @@ import org.junit.jupiter.api.Test;
 class CustomerAsOfTest {
     private static final RowTypeInfo SALE = new RowTypeInfo(
             new TypeInformation<?>[] {Types.STRING, Types.STRING, Types.LONG}, new String[] {"line_id", "bill_customer_id", "event_ms"});
-    private static final RowTypeInfo CUSTOMER = new RowTypeInfo(
-            new TypeInformation<?>[] {Types.STRING, Types.STRING, Types.LONG, Types.STRING},
-            new String[] {"customer_id", "address_id", "event_ms", "document"});
-    private static final RowTypeInfo ADDRESS = new RowTypeInfo(
-            new TypeInformation<?>[] {Types.STRING, Types.LONG, Types.STRING}, new String[] {"address_id", "event_ms", "document"});
-    private static final RowTypeInfo VERSIONS = new RowTypeInfo(
-            new TypeInformation<?>[] {Types.STRING, CUSTOMER, ADDRESS}, new String[] {"customer_id", "customer", "address"});
 
-    private static KeyedTwoInputStreamOperatorTestHarness<String, Row, Row, Row> harness() throws Exception {
-        CustomerAsOf join = new CustomerAsOf(SALE, "bill_customer_id", null, VERSIONS, 0);
-        return new KeyedTwoInputStreamOperatorTestHarness<>(join, join.saleKey(), new FieldKey(0), Types.STRING);
+    private static KeyedTwoInputStreamOperatorTestHarness<String, Row, RoutedVersion, Row> harness() throws Exception {
+        CustomerAsOf join = new CustomerAsOf(SALE, "bill_customer_id", null, 0);
+        return new KeyedTwoInputStreamOperatorTestHarness<>(join, join.saleKey(), CustomerAsOf.versionKey(), Types.STRING);
     }
 
     private static StreamRecord<Row> sale(String line, String customer, long time) {
         return new StreamRecord<>(Row.of(line, customer, time), time);
     }
 
-    private static StreamRecord<Row> customer(String id, String address, long time, String document) {
-        return new StreamRecord<>(Row.of(id, Row.of(id, address, time, document), null), time);
+    private static StreamRecord<RoutedVersion> customer(String id, String address, long time, String document) {
+        return new StreamRecord<>(RoutedVersion.ofCustomer(id, new Version(time, address, bytes(document))), time);
     }
 
-    private static StreamRecord<Row> address(String customer, String id, long time, String document) {
-        return new StreamRecord<>(Row.of(customer, null, Row.of(id, time, document)), time);
+    private static StreamRecord<RoutedVersion> address(String customer, String id, long time, String document) {
+        return new StreamRecord<>(RoutedVersion.ofAddress(customer, new Version(time, id, bytes(document))), time);
     }
 
-    private static void watermark(KeyedTwoInputStreamOperatorTestHarness<String, Row, Row, Row> harness, long time)
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(Object bytes) {
+        return bytes == null ? null : new String((byte[]) bytes, StandardCharsets.UTF_8);
+    }
+
+    private static void watermark(KeyedTwoInputStreamOperatorTestHarness<String, Row, RoutedVersion, Row> harness, long time)
             throws Exception {
         harness.processWatermark1(new Watermark(time));
         harness.processWatermark2(new Watermark(time));
     }
 
     /** (line_id, customer document, address document, the record's timestamp) of each output. */
-    private static List<List<Object>> joined(KeyedTwoInputStreamOperatorTestHarness<String, Row, Row, Row> harness) {
+    private static List<List<Object>> joined(KeyedTwoInputStreamOperatorTestHarness<String, Row, RoutedVersion, Row> harness) {
         List<List<Object>> rows = new ArrayList<>();
         for (StreamRecord<? extends Row> record : harness.extractOutputStreamRecords()) {
             Row row = record.getValue();
-            rows.add(java.util.Arrays.asList(row.getField(0), row.getField(3), row.getField(4), record.getTimestamp()));
+            rows.add(java.util.Arrays.asList(row.getField(0), text(row.getField(3)), text(row.getField(4)), record.getTimestamp()));
         }
         return rows;
     }

@@ -1,6 +1,9 @@
 package streamingorders.flink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,12 +27,14 @@ class CustomerVersionsTest {
     private static final int CUSTOMERS = 1;
     private static final int SALES = 2;
     private static final RowTypeInfo CUSTOMER = new RowTypeInfo(
-            new TypeInformation<?>[] {Types.STRING, Types.STRING, Types.LONG}, new String[] {"customer_id", "address_id", "event_ms"});
+            new TypeInformation<?>[] {Types.STRING, Types.STRING, Types.LONG, Types.PRIMITIVE_ARRAY(Types.BYTE)},
+            new String[] {"customer_id", "address_id", "event_ms", "document"});
     private static final RowTypeInfo ADDRESS = new RowTypeInfo(
-            new TypeInformation<?>[] {Types.STRING, Types.LONG, Types.STRING}, new String[] {"address_id", "event_ms", "document"});
+            new TypeInformation<?>[] {Types.STRING, Types.LONG, Types.PRIMITIVE_ARRAY(Types.BYTE)},
+            new String[] {"address_id", "event_ms", "document"});
 
-    private static KeyedMultiInputStreamOperatorTestHarness<String, Row> harness() throws Exception {
-        var harness = new KeyedMultiInputStreamOperatorTestHarness<String, Row>(
+    private static KeyedMultiInputStreamOperatorTestHarness<String, RoutedVersion> harness() throws Exception {
+        var harness = new KeyedMultiInputStreamOperatorTestHarness<String, RoutedVersion>(
                 new CustomerVersions.Factory(ADDRESS, CUSTOMER, 0), Types.STRING);
         harness.setKeySelector(ADDRESSES, new FieldKey(0));
         harness.setKeySelector(CUSTOMERS, new FieldKey(1));
@@ -37,25 +42,31 @@ class CustomerVersionsTest {
         return harness;
     }
 
-    private static void address(KeyedMultiInputStreamOperatorTestHarness<String, Row> harness, long time, String document)
-            throws Exception {
-        harness.processElement(ADDRESSES, new StreamRecord<>(Row.of("A1", time, document), time));
+    private static void address(KeyedMultiInputStreamOperatorTestHarness<String, RoutedVersion> harness, long time,
+                                String document) throws Exception {
+        harness.processElement(ADDRESSES, new StreamRecord<>(Row.of("A1", time, bytes(document)), time));
     }
 
-    private static void customer(KeyedMultiInputStreamOperatorTestHarness<String, Row> harness, String id, long time)
-            throws Exception {
-        harness.processElement(CUSTOMERS, new StreamRecord<>(Row.of(id, "A1", time), time));
+    private static void customer(KeyedMultiInputStreamOperatorTestHarness<String, RoutedVersion> harness, String id,
+                                 long time) throws Exception {
+        harness.processElement(CUSTOMERS, new StreamRecord<>(Row.of(id, "A1", time, bytes(id + " at " + time)), time));
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     /** "customer <- address document" of each routed row since the last call, and the watermarks. */
-    private static List<String> routed(KeyedMultiInputStreamOperatorTestHarness<String, Row> harness) {
+    private static List<String> routed(KeyedMultiInputStreamOperatorTestHarness<String, RoutedVersion> harness) {
         List<String> routed = new ArrayList<>();
         for (Object element : harness.getOutput()) {
             if (element instanceof Watermark) {
                 routed.add("watermark " + ((Watermark) element).getTimestamp());
             } else {
-                Row row = (Row) ((StreamRecord<?>) element).getValue();
-                routed.add(row.getField(0) + " <- " + ((Row) row.getField(2)).getField(2));
+                RoutedVersion version = (RoutedVersion) ((StreamRecord<?>) element).getValue();
+                assertTrue(version.ofAddress);
+                assertEquals("A1", version.version.addressId);
+                routed.add(version.customerId + " <- " + new String(version.version.document, StandardCharsets.UTF_8));
             }
         }
         harness.getOutput().clear();
