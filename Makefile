@@ -14,6 +14,7 @@ test: setup
 	java/mvnw --quiet --file java/pom.xml test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 bench: setup

@@ -69,7 +69,7 @@ def sale_events(cfg: GeneratorConfig, world: World, rng: random.Random, counts: 
     while produced < cfg.sales:
         order_id += 1
         lines = min(rng.choice(LINES_PER_ORDER), cfg.sales - produced, cfg.items)
-        at = cfg.start_ms + span * (produced + rng.random()) // cfg.sales
+        at = cfg.start_ms + int(span * (produced + rng.random()) // cfg.sales)
         existing = max(1, bisect.bisect_left(world.creation_ms, at))
         bill = world.ids_by_creation[rng.randrange(existing)]
         ship = bill if rng.random() < SAME_SHIP_CUSTOMER else world.ids_by_creation[rng.randrange(existing)]

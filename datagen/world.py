@@ -92,6 +92,7 @@ class _WorldBuilder:
     def add_address(self, address_id: str, at: int) -> None:
         rng = self.rng
         place = rng.choice(self.places)
+        county: str | None
         city, county, zip_code = place.city, place.county, place.zip
         if rng.random() < self.cfg.realities.unknown_addresses:
             zip_code = self._unknown_zip()

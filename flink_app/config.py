@@ -260,13 +260,17 @@ def _epoch_millis(values: dict, group: str, key: str) -> int:
 def _reference(values: dict[str, dict[str, str | None]]) -> ReferenceSource:
     group = values["reference"]
     file_format = None if group["format"] is None else _choice(values, "reference", "format", FORMATS)
-    tables = {table: group[f"{table}_path"] for table in ("items", "promos")}
-    if None in tables.values():
-        if group["path"] is None:
-            raise ConfigError(
-                "reference.path is required (unless both reference.items_path and reference.promos_path are given)"
-            )
-        tables = {table: path or f"{group['path'].rstrip('/')}/{table}" for table, path in tables.items()}
+    base = group["path"]
+    tables: dict[str, str] = {}
+    for table in ("items", "promos"):
+        path = group[f"{table}_path"]
+        if path is None:
+            if base is None:
+                raise ConfigError(
+                    "reference.path is required (unless both reference.items_path and reference.promos_path are given)"
+                )
+            path = f"{base.rstrip('/')}/{table}"
+        tables[table] = path
     return ReferenceSource(tables["items"], tables["promos"], file_format)
 
 

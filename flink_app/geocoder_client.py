@@ -157,9 +157,10 @@ class GeocoderClient:
             self.stats.reused += 1
             answer = previous[1]
         else:
-            answer = self._answers.get(key)
-            if answer is not None and not _failed(answer):
+            cached = self._answers.get(key)
+            if cached is not None and not _failed(cached):
                 self.stats.cache_hits += 1
+                answer = cached
             else:
                 answer = self._enqueue(key)
                 self._answers.put(key, answer)

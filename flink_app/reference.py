@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -126,7 +127,7 @@ def _read_parquet(name: str, data: bytes, fields: tuple[str, ...]) -> list[dict]
     return table.select(list(fields)).to_pylist()
 
 
-def _check_columns(name: str, columns: list[str], fields: tuple[str, ...]) -> None:
+def _check_columns(name: str, columns: Sequence[str], fields: tuple[str, ...]) -> None:
     absent = [f for f in fields if f not in columns]
     if absent:
         raise ReferenceDataError(f"{name} lacks column(s) {', '.join(absent)}")
@@ -137,8 +138,8 @@ def _value(file: str, row: int, name: str, value: object) -> object:
         return None
     if name in INTEGER_FIELDS:
         try:
-            return int(value)
-        except (TypeError, ValueError):
+            return int(str(value))  # a Parquet float such as 1.5 is refused, not truncated
+        except ValueError:
             raise ReferenceDataError(f"{file}, row {row}, column {name}: {value!r} is not an integer") from None
     if isinstance(value, dt.date):
         return value.isoformat()

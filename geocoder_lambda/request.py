@@ -19,7 +19,7 @@ class BadRequest(Exception):
     pass
 
 
-def event_body(body: str | None, is_base64_encoded: bool) -> str | None:
+def event_body(body: str | None, is_base64_encoded: bool | None) -> str | None:
     """The body of a function URL or HTTP API event as text, or BadRequest when its bytes are not
     UTF-8 (a client may send any bytes; Lambda then hands them over base64-encoded)."""
     if not body or not is_base64_encoded:

@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.metrics:
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     server = make_server(args.host, args.port)
-    host, port = server.server_address[:2]
+    host, port = server.socket.getsockname()[:2]
     print(json.dumps({"geocoder": f"http://{host}:{port}", "route": "POST /geocode"}), flush=True)
     try:
         server.serve_forever()

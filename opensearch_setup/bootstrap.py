@@ -200,7 +200,7 @@ def covers(actual: object, desired: object) -> bool:
 
 def flat_settings(settings: dict, prefix: str = "") -> dict[str, str]:
     """Index settings as `index.a.b: "value"`, the form OpenSearch answers with either way it was given."""
-    flat = {}
+    flat: dict[str, str] = {}
     for key, value in settings.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):

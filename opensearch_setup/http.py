@@ -4,6 +4,7 @@ auth, or SigV4 (botocore's signer) for Amazon OpenSearch Service."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 import requests.auth
@@ -29,9 +30,10 @@ class SigV4(requests.auth.AuthBase):
         import botocore.session
 
         self.region = region
-        self.credentials = botocore.session.get_session().get_credentials()
-        if self.credentials is None:
+        credentials = botocore.session.get_session().get_credentials()
+        if credentials is None:
             raise OpenSearchError("SigV4 auth needs AWS credentials and none were found")
+        self.credentials = credentials
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         from botocore.auth import SigV4Auth
@@ -52,6 +54,8 @@ def requests_auth(auth: Auth):
     if auth.kind == "basic":
         return (auth.username, auth.password)
     if auth.kind == "sigv4":
+        if auth.region is None:
+            raise OpenSearchError("SigV4 auth needs the domain's region")
         return SigV4(auth.region)
     return None
 
@@ -63,8 +67,8 @@ class JsonHttp:
         self.session.auth = requests_auth(auth)
         self.timeout = timeout_seconds
 
-    def get(self, path: str) -> dict | list | None:
-        """The JSON answer, or None for 404."""
+    def get(self, path: str) -> Any:
+        """The JSON answer (an object or an array, as the path gives), or None for 404."""
         response = self.session.get(self.url + path, timeout=self.timeout)
         if response.status_code == 404:
             return None

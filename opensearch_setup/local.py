@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 MODULE = Path(__file__).resolve().parent.parent / "java" / "opensearch-local" / "target"
 MAIN_CLASS = "streamingorders.opensearch.LocalOpenSearch"
@@ -59,10 +60,12 @@ def running(port: int = 0, write_pool: WritePool = WritePool(), heap: str = "1g"
     process = subprocess.Popen(
         command(port, write_pool, heap), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+    assert process.stdout is not None and process.stderr is not None  # both piped
+    errors = process.stderr
     stderr: list[str] = []
-    threading.Thread(target=lambda: stderr.extend(process.stderr), daemon=True).start()
+    threading.Thread(target=lambda: stderr.extend(errors), daemon=True).start()
     try:
-        yield _first_line(process, stderr)
+        yield _first_line(process, process.stdout, stderr)
     finally:
         process.terminate()
         try:
@@ -72,9 +75,9 @@ def running(port: int = 0, write_pool: WritePool = WritePool(), heap: str = "1g"
             process.wait()
 
 
-def _first_line(process: subprocess.Popen, stderr: list[str]) -> LocalCluster:
+def _first_line(process: subprocess.Popen, stdout: IO[str], stderr: list[str]) -> LocalCluster:
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.append(process.stdout.readline()), daemon=True)
+    reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(START_TIMEOUT_SECONDS)
     if not lines or not lines[0]:
