@@ -15,6 +15,7 @@ import io
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
 import boto3
@@ -138,12 +139,22 @@ def _value(file: str, row: int, name: str, value: object) -> object:
         return None
     if name in INTEGER_FIELDS:
         try:
-            return int(str(value))  # a Parquet float such as 1.5 is refused, not truncated
-        except ValueError:
+            return _integer(value)
+        except (ValueError, OverflowError):
             raise ReferenceDataError(f"{file}, row {row}, column {name}: {value!r} is not an integer") from None
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)  # decimals (CSV text or Parquet Decimal) as their exact text
+
+
+def _integer(value: object) -> int:
+    """CSV text or a Parquet integer as it is; a Parquet float or decimal only without a fraction (1.5
+    is refused, not truncated)."""
+    if isinstance(value, (float, Decimal)):
+        if value != int(value):
+            raise ValueError(value)
+        return int(value)
+    return int(str(value))
 
 
 Snapshot = tuple[dict[str, Row], dict[str, Row]]  # (items, promos), each by key

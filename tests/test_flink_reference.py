@@ -208,3 +208,17 @@ def test_an_unreadable_table_stops_the_job_at_start_with_exit_2(reference, tmp_p
     assert (
         finished.returncode == 2 and "items.csv is not UTF-8" in finished.stderr and "Traceback" not in finished.stderr
     )
+
+
+def test_a_fractional_parquet_integer_is_refused_not_truncated(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from flink_app.reference import ITEM_FIELDS
+
+    folder = tmp_path / "items"
+    folder.mkdir()
+    columns = {name: [None, None] for name in ITEM_FIELDS} | {"item_id": [1.0, 1.5]}  # 1.0 is item 1
+    pq.write_table(pa.table(columns), folder / "items.parquet")
+    with pytest.raises(ReferenceDataError, match="items.parquet, row 2, column item_id: 1.5 is not an integer"):
+        load_table(str(folder), "items")
