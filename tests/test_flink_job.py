@@ -111,7 +111,7 @@ def test_the_summary_reports_what_was_written(bounded_run):
     assert duplicates == 0
 
 
-def test_killed_mid_run_and_resumed_from_the_checkpoint_gives_exactly_the_expected_output(killed_and_resumed):
+def test_killed_mid_run_and_resumed_at_another_parallelism_gives_exactly_the_expected_output(killed_and_resumed):
     root = killed_and_resumed.root
     assert 0 < killed_and_resumed.committed_before_kill < SALES_TO_KILL_IN, "the kill did not happen mid-run"
     oracle = expected_output(root / "bus", root / "ref")

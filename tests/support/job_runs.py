@@ -141,7 +141,7 @@ def run_killed_and_resumed(root: Path, cluster: LocalCluster) -> KilledRun:
     """A bounded run of SALES_TO_KILL_IN sales into both sinks (the curated folder and the real
     local OpenSearch, with batches so big and old that only checkpoint barriers flush them),
     killed as soon as a checkpoint has completed with output in both, and resumed from that
-    checkpoint."""
+    checkpoint at another parallelism (3 instead of 2: keyed state is redistributed)."""
     generate(root, customers=300, sales=SALES_TO_KILL_IN, seed=12, reference_formats="csv,parquet")
     properties = root / "properties.json"
     properties.write_text(
@@ -185,5 +185,5 @@ def run_killed_and_resumed(root: Path, cluster: LocalCluster) -> KilledRun:
         stop(job)
     committed_before = sum(len(p.read_text().splitlines()) for p in committed(root / "out" / "orders"))
     indexed_before = document_count(cluster, FIRST_INDEX)
-    run_job(root, *options, "--from-checkpoint", str(latest_checkpoint(checkpoints)))
+    run_job(root, *options, "--from-checkpoint", str(latest_checkpoint(checkpoints)), "--parallelism", "3")
     return KilledRun(root, indexed_documents(cluster, FIRST_INDEX), committed_before, indexed_before)
