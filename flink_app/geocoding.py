@@ -10,6 +10,7 @@ from pyflink.datastream import AsyncDataStream, AsyncFunction, DataStream, Runti
 
 from flink_app.geocoder_client import GEOCODABLE_FIELDS, GeocoderClient, GeocoderSettings, GeocoderStats
 from flink_app.java_helper import not_geocoded, partition_by_field
+from flink_app.metrics import job_metrics
 
 # The columns appended to each address row, in order (EncodeDocument reads them by these names).
 GEOCODE_COLUMNS = {
@@ -32,16 +33,20 @@ class GeocodeAddresses(AsyncFunction):
 
     def open(self, runtime_context: RuntimeContext) -> None:
         self.stats = GeocoderStats()
-        metrics = runtime_context.get_metrics_group().add_group("geocoder")
+        metrics = job_metrics(runtime_context).add_group("geocoder")
         for name in ("requests", "addresses_sent", "reused", "cache_hits", "retries", "failures"):
             metrics.gauge(name, lambda name=name: getattr(self.stats, name))
         metrics.gauge("mean_latency_ms", lambda: self.stats.mean_latency_ms)
+        # Addresses that went on `failed`, per second over a minute: the geocoding failures alarm.
+        self.failed = metrics.meter("failed_addresses_per_second", time_span_in_seconds=60)
 
     async def async_invoke(self, address: Row) -> list[Row]:
         if self.client is None:
             self.client = GeocoderClient(self.settings, self.stats)
         key = tuple(address[i] for i in self.field_positions)
         found = await self.client.geocode(address[self.id_position], key)
+        if found.status == "failed":
+            self.failed.mark_event()
         return [Row(*address, found.lat, found.lon, found.status, found.precision, found.provider)]
 
     def close(self) -> None:

@@ -14,6 +14,7 @@ from pyflink.common import Row, Types
 from pyflink.datastream import DataStream, FlatMapFunction, RuntimeContext, StreamExecutionEnvironment
 
 from flink_app.java_helper import no_refreshes, refresh_ticks
+from flink_app.metrics import job_metrics
 from flink_app.reference import INTEGER_FIELDS, ITEM_FIELDS, PROMO_FIELDS, ReferenceRefresher, ReferenceSource, Snapshot
 
 
@@ -42,7 +43,7 @@ class LoadSnapshots(FlatMapFunction):
 
     def open(self, runtime_context: RuntimeContext) -> None:
         self.refresher = ReferenceRefresher(self.source)
-        self.refresh_failures = runtime_context.get_metrics_group().counter("reference_refresh_failures")
+        self.refresh_failures = job_metrics(runtime_context).counter("reference_refresh_failures")
 
     def flat_map(self, tick: int):
         if tick == 0:

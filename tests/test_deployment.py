@@ -194,14 +194,23 @@ def test_alarms_watch_every_part_and_notify_the_topic(template):
     for alarm in resources(template, "AWS::CloudWatch::Alarm").values():
         properties = alarm["Properties"]
         assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}]
-        # a plain alarm, or a metric-math one over a single metric
-        metric = (
-            properties
-            if "MetricName" in properties
-            else next(m["MetricStat"]["Metric"] for m in properties["Metrics"] if "MetricStat" in m)
+        # a plain alarm, a metric-math one over a single metric, or a Metrics Insights query
+        if "MetricName" in properties or any("MetricStat" in m for m in properties["Metrics"]):
+            metric = (
+                properties
+                if "MetricName" in properties
+                else next(m["MetricStat"]["Metric"] for m in properties["Metrics"] if "MetricStat" in m)
+            )
+            target = [d["Value"]["Ref"] for d in metric["Dimensions"] if d["Value"]["Ref"] != "AWS::AccountId"]
+            watched.add((metric["MetricName"], *target))
+            continue
+        [query] = [m["Expression"]["Fn::Sub"] for m in properties["Metrics"]]
+        found = re.fullmatch(
+            r"SELECT MAX\((\w+)\) FROM \"AWS/KinesisAnalytics\"\s+WHERE Application = '\$\{(\w+)\}'\s*", query
         )
-        target = [d["Value"]["Ref"] for d in metric["Dimensions"] if d["Value"]["Ref"] != "AWS::AccountId"]
-        watched.add((metric["MetricName"], *target))
+        assert found, query
+        assert f'"{found[1]}"' in (ROOT / "flink_app" / "geocoding.py").read_text()  # the job registers it
+        watched.add(found.groups())
     assert watched == {
         ("Errors", "GeocoderFunction"),
         ("Throttles", "GeocoderFunction"),
@@ -209,5 +218,6 @@ def test_alarms_watch_every_part_and_notify_the_topic(template):
         ("ThreadpoolWriteRejected", "OrdersDomain"),
         ("downtime", "FlinkApplication"),
         ("numberOfFailedCheckpoints", "FlinkApplication"),
+        ("failed_addresses_per_second", "FlinkApplication"),  # the job's own metric (flink_app/geocoding.py)
         *{("GetRecords.IteratorAgeMilliseconds", f"{s}Stream") for s in ("Customers", "Addresses", "Sales")},
     }

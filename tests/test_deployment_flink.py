@@ -137,6 +137,7 @@ def job_calls(rendered: Rendered) -> list[tuple[str, str, dict[str, str]]]:
         ("s3:GetObject", f"{lake}/reference/items/items.csv", {}),
         # the geocoding client, SigV4 for service lambda
         ("lambda:InvokeFunctionUrl", "<GeocoderFunction.Arn>", {"lambda:FunctionUrlAuthType": "AWS_IAM"}),
+        ("lambda:InvokeFunction", "<GeocoderFunction.Arn>", {"lambda:InvokedViaFunctionUrl": "true"}),
         # the OpenSearch sink (BulkClient: POST {url}/{index}/_bulk)
         ("es:ESHttpPost", f"<OrdersDomain.Arn>/{config.opensearch.index}/_bulk", {}),
         # MSF writes the application log to the log stream
@@ -271,7 +272,9 @@ def test_the_role_reaches_nothing_next_to_what_the_job_uses(template):
         ("kinesis:PutRecords", "arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/<SalesStream>", {}),
         ("lambda:InvokeFunctionUrl", "<GeocoderFunction.Arn>", {"lambda:FunctionUrlAuthType": "NONE"}),
         ("lambda:InvokeFunctionUrl", "<BootstrapFunction.Arn>", {"lambda:FunctionUrlAuthType": "AWS_IAM"}),
-        ("lambda:InvokeFunction", "<GeocoderFunction.Arn>", {}),
+        ("lambda:InvokeFunction", "<GeocoderFunction.Arn>", {}),  # a direct Invoke, not through the URL
+        ("lambda:InvokeFunction", "<GeocoderFunction.Arn>", {"lambda:InvokedViaFunctionUrl": "false"}),
+        ("lambda:InvokeFunction", "<BootstrapFunction.Arn>", {"lambda:InvokedViaFunctionUrl": "true"}),
         ("logs:PutLogEvents", "<GeocoderLogGroup.Arn>", {}),
     ]
     for action, resource, context in beside:

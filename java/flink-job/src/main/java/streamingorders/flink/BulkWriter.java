@@ -85,7 +85,7 @@ final class BulkWriter extends AbstractStreamOperator<String> implements OneInpu
         super.open();
         client = new BulkClient(settings);
         buffer = new ArrayList<>();
-        var metrics = getMetricGroup().addGroup("opensearch");
+        var metrics = JobMetrics.of(getMetricGroup()).addGroup("opensearch");
         documents = metrics.counter("documents");
         rejected = metrics.counter("rejected");
         metrics.gauge("requests", () -> requests);

@@ -108,8 +108,9 @@ public final class ValidateRecords extends ProcessFunction<byte[], Row> {
 
     @Override
     public void open(OpenContext context) {
-        recordsIn = getRuntimeContext().getMetricGroup().counter("records_in");
-        deadLetters = getRuntimeContext().getMetricGroup().counter("dead_letters");
+        var metrics = JobMetrics.of(getRuntimeContext().getMetricGroup());
+        recordsIn = metrics.counter("records_in");
+        deadLetters = metrics.counter("dead_letters");
     }
 
     @Override
