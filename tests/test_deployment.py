@@ -221,3 +221,17 @@ def test_alarms_watch_every_part_and_notify_the_topic(template):
         ("failed_addresses_per_second", "FlinkApplication"),  # the job's own metric (flink_app/geocoding.py)
         *{("GetRecords.IteratorAgeMilliseconds", f"{s}Stream") for s in ("Customers", "Addresses", "Sales")},
     }
+
+
+def test_cloudwatch_may_publish_to_the_alarm_topic_through_its_key(template):
+    """CloudWatch cannot publish to a topic encrypted with the AWS managed key alias/aws/sns: the
+    topic's key is the stack's own, and its policy lets CloudWatch use it for this account only."""
+    topic = template["Resources"]["AlarmTopic"]["Properties"]
+    assert topic["KmsMasterKeyId"] == {"Ref": "AlarmTopicKey"}
+    key = template["Resources"]["AlarmTopicKey"]["Properties"]
+    assert key["EnableKeyRotation"]
+    [cloudwatch] = [
+        s for s in key["KeyPolicy"]["Statement"] if s["Principal"].get("Service") == "cloudwatch.amazonaws.com"
+    ]
+    assert sorted(cloudwatch["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert cloudwatch["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
