@@ -1,7 +1,9 @@
 """The custom resource `FlinkApplicationCode`: SAM uploads Lambda code but not MSF application code,
 so the application zip travels inside this function's package and the function copies it to the
-artifacts bucket, under a key made of its SHA-256. The MSF application reads it from there
-(Fn::GetAtt FileKey); a new zip means a new key, which updates (and restarts) the application.
+artifacts bucket, under a key made of its SHA-256. The MSF application reads it from there, at the
+version written (Fn::GetAtt FileKey and ObjectVersion: the bucket is versioned, so nobody who can
+write the key can swap the code under a running application); a new zip means a new key, which
+updates (and restarts) the application.
 
 ResourceProperties: Bucket, Prefix (of the key), CodeVersion (the function version: it changes
 with the package, so CloudFormation sends an Update). Delete removes the object it wrote: after
@@ -38,6 +40,11 @@ def publish(event: dict) -> tuple[str, dict]:
     properties = event["ResourceProperties"]
     digest = hashlib.sha256(PACKAGE.read_bytes()).hexdigest()
     key = f"{properties['Prefix']}streaming-orders-{digest[:20]}.zip"
-    s3.upload_file(str(PACKAGE), properties["Bucket"], key)
+    with PACKAGE.open("rb") as package:
+        written = s3.put_object(Bucket=properties["Bucket"], Key=key, Body=package)
     LOG.info("published %s (%d bytes) to s3://%s/%s", PACKAGE.name, PACKAGE.stat().st_size, properties["Bucket"], key)
-    return f"s3://{properties['Bucket']}/{key}", {"FileKey": key, "Sha256": digest}
+    return f"s3://{properties['Bucket']}/{key}", {
+        "FileKey": key,
+        "ObjectVersion": written["VersionId"],
+        "Sha256": digest,
+    }

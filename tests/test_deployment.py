@@ -87,6 +87,7 @@ def test_the_domain_has_fine_grained_access_control_with_the_bootstrap_as_master
     assert security["MasterUserOptions"]["MasterUserARN"] == {"Fn::GetAtt": ["BootstrapFunctionRole", "Arn"]}
     assert domain["EncryptionAtRestOptions"]["Enabled"] and domain["NodeToNodeEncryptionOptions"]["Enabled"]
     assert domain["DomainEndpointOptions"]["EnforceHTTPS"]
+    assert domain["DomainEndpointOptions"]["TLSSecurityPolicy"] == "Policy-Min-TLS-1-2-PFS-2023-10"
     assert template["Resources"]["BootstrapFunction"]["Properties"]["Role"] == {
         "Fn::GetAtt": ["BootstrapFunctionRole", "Arn"]
     }

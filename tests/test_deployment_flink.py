@@ -48,6 +48,8 @@ class Rendered:
         if function == "Fn::If":
             condition, when_true, when_false = argument
             return self.value(when_true if self.condition(condition) else when_false)
+        if function == "Fn::Split":
+            return str(self.value(argument[1])).split(argument[0])
         if function == "Fn::Join":  # a list, or a CommaDelimitedList parameter (its text)
             items = self.value(argument[1])
             return argument[0].join(items.split(",") if isinstance(items, str) else map(str, items))
@@ -220,8 +222,12 @@ def test_the_role_grants_each_call_of_the_job_and_nothing_else(template, paramet
             assert any(a == action and grants(statement, a, r, c) for a, r, c in calls), (statement["Sid"], action)
         if statement["Resource"] == "*":  # only where the service has no resource-level permissions
             assert all(a.startswith("ec2:Describe") for a in actions), statement["Sid"]
-    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
-        "Service": "kinesisanalytics.amazonaws.com"
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "kinesisanalytics.amazonaws.com"}
+    name = rendered.properties("FlinkApplication")["ApplicationName"]
+    assert trust["Condition"]["StringEquals"] == {  # only this account's application may assume it
+        "aws:SourceAccount": "<AWS::AccountId>",
+        "aws:SourceArn": f"arn:<AWS::Partition>:kinesisanalytics:<AWS::Region>:<AWS::AccountId>:application/{name}",
     }
 
 
@@ -236,6 +242,7 @@ def test_the_application_reads_the_package_the_publisher_writes(template):
     assert code["CodeContent"]["S3ContentLocation"] == {
         "BucketARN": "<ArtifactsBucket.Arn>",
         "FileKey": "<FlinkApplicationCode.FileKey>",
+        "ObjectVersion": "<FlinkApplicationCode.ObjectVersion>",  # pinned: the key cannot be swapped under it
     }
     publisher = rendered.properties("FlinkApplicationCode")
     assert publisher["Bucket"] == "<ArtifactsBucket>"
@@ -295,3 +302,15 @@ def test_the_starter_may_start_this_application_only(template):
     assert template["Resources"]["FlinkApplicationStart"]["Condition"] == "StartTheApplication"
     assert Rendered(template, StartFlinkApplication="true").condition("StartTheApplication")
     assert not rendered.condition("StartTheApplication")  # by default: the reference data must be there first
+
+
+@pytest.mark.parametrize(
+    ("providers", "granted"), [("offline", False), ("geopy:nominatim", False), ("offline,aws-location", True)]
+)
+def test_the_geocoder_may_call_amazon_location_only_when_its_chain_names_it(template, providers, granted):
+    policies = Rendered(template, GeocoderProviders=providers).properties("GeocoderFunction")["Policies"]
+    actions = {
+        a for policy in policies for s in policy["Statement"] for a in s["Action"] if isinstance(s["Action"], list)
+    }
+    actions |= {s["Action"] for policy in policies for s in policy["Statement"] if isinstance(s["Action"], str)}
+    assert ("geo-places:Geocode" in actions) == granted

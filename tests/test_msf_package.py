@@ -186,6 +186,7 @@ def test_the_built_publisher_puts_the_package_in_the_bucket_and_removes_it_on_de
     assert JARFILE in zipfile.ZipFile(package).namelist()
     s3 = boto3.client("s3", endpoint_url=moto_url)
     s3.create_bucket(Bucket="artifacts")
+    s3.put_bucket_versioning(Bucket="artifacts", VersioningConfiguration={"Status": "Enabled"})  # as the template's
     cloudformation = HttpStub(lambda *request: (200, {}))
     runtime = lambda_runtime(tmp_path)
 
@@ -226,7 +227,8 @@ def test_the_built_publisher_puts_the_package_in_the_bucket_and_removes_it_on_de
         key = created["Data"]["FileKey"]
         assert created["PhysicalResourceId"] == f"s3://artifacts/{key}"
         assert key == f"flink-application/streaming-orders-{hashlib.sha256(package.read_bytes()).hexdigest()[:20]}.zip"
-        assert s3.get_object(Bucket="artifacts", Key=key)["Body"].read() == package.read_bytes()
+        version = created["Data"]["ObjectVersion"]  # the version the application is pinned to
+        assert s3.get_object(Bucket="artifacts", Key=key, VersionId=version)["Body"].read() == package.read_bytes()
         assert send("Update", created["PhysicalResourceId"])["PhysicalResourceId"] == created["PhysicalResourceId"]
         send("Delete", created["PhysicalResourceId"])
         assert s3.list_objects_v2(Bucket="artifacts").get("KeyCount") == 0
