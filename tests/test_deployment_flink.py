@@ -35,6 +35,8 @@ class Rendered:
             return {k: v for k, v in ((k, self.value(v)) for k, v in node.items()) if v is not NO_VALUE}
         [(function, argument)] = node.items()
         if function == "Ref":
+            if self.template["Parameters"].get(argument, {}).get("Type") == "CommaDelimitedList":
+                return self.parameters[argument].split(",")
             return {"AWS::NoValue": NO_VALUE}.get(argument) or self.parameters.get(argument, f"<{argument}>")
         if function == "Fn::GetAtt":  # the shape the job checks, where it checks one
             name, attribute = argument
@@ -211,7 +213,8 @@ def grants(statement: dict, action: str, resource: str, context: dict[str, str])
 def test_the_role_grants_each_call_of_the_job_and_nothing_else(template, parameters):
     rendered = Rendered(template, **parameters)
     role = rendered.properties("FlinkApplicationRole")
-    [policy] = role["Policies"]
+    policy = rendered.properties("FlinkApplicationPolicy")
+    assert policy["RoleName"] == "<FlinkApplicationRole>" and "Policies" not in role
     statements = policy["PolicyDocument"]["Statement"]
     calls = job_calls(rendered)
     for action, resource, context in calls:
@@ -256,7 +259,7 @@ def test_the_application_reads_the_package_the_publisher_writes(template):
 def test_the_role_reaches_nothing_next_to_what_the_job_uses(template):
     """Calls the job never makes, on resources beside its own: a broadened grant would allow one."""
     rendered = Rendered(template)
-    [policy] = rendered.properties("FlinkApplicationRole")["Policies"]
+    policy = rendered.properties("FlinkApplicationPolicy")
     other_stream = "arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/other"
     beside = [
         ("es:ESHttpPost", "<OrdersDomain.Arn>/orders/_doc/1", {}),
@@ -314,3 +317,31 @@ def test_the_geocoder_may_call_amazon_location_only_when_its_chain_names_it(temp
     }
     actions |= {s["Action"] for policy in policies for s in policy["Statement"] if isinstance(s["Action"], str)}
     assert ("geo-places:Geocode" in actions) == granted
+
+
+@pytest.mark.parametrize("readers", ["", "arn:aws:iam::1:role/athena,arn:aws:iam::1:role/glue"])
+def test_only_the_job_and_the_named_readers_may_decrypt_the_curated_objects(template, readers):
+    rendered = Rendered(template, CuratedReaderArns=readers)
+    encryption = rendered.properties("CuratedBucket")["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption[0]["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": "<CuratedBucketKey.Arn>",
+    }
+    users: dict[str, set[str]] = {}
+    for statement in rendered.properties("CuratedBucketKey")["KeyPolicy"]["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        principals = statement["Principal"]["AWS"]
+        for principal in principals if isinstance(principals, list) else [principals]:
+            used = {a for a in actions if a in ("kms:Decrypt", "kms:GenerateDataKey", "kms:*")}
+            if used:
+                assert statement["Condition"] == {"StringEquals": {"kms:ViaService": "s3.<AWS::Region>.amazonaws.com"}}
+                users.setdefault(principal, set()).update(used)
+    expected = {"<FlinkApplicationRole.Arn>": {"kms:Decrypt", "kms:GenerateDataKey"}}
+    expected |= {reader: {"kms:Decrypt"} for reader in readers.split(",") if reader}
+    assert users == expected  # the account's root administers the key but cannot decrypt with it
+
+
+def test_curated_objects_expire_after_the_retention(template):
+    rules = Rendered(template, CuratedRetentionDays="90").properties("CuratedBucket")["LifecycleConfiguration"]["Rules"]
+    [expiry] = [rule for rule in rules if "ExpirationInDays" in rule]
+    assert expiry["ExpirationInDays"] == "90" and expiry["Status"] == "Enabled" and "Prefix" not in expiry
