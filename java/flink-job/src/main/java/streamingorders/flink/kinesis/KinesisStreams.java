@@ -7,7 +7,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import streamingorders.flink.ValidateRecords;
 
-/** The job's Kinesis sources, built for flink_app/kinesis.py. */
+/** The job's Kinesis sources, built by flink_app/java_helper.py (kinesis_records). */
 public final class KinesisStreams {
     private KinesisStreams() {}
 
