@@ -129,14 +129,19 @@ def expected_document(sale_values: dict, parties=PARTIES, sale_kinds=FIELDS["sal
     return document | {"missing": missing}
 
 
+def write_inputs(root: Path, sales: list[dict]) -> None:
+    """The bus (CUSTOMERS, ADDRESSES and `sales`) and the reference tables under `root`."""
+    write_lines(root / "bus" / "customers" / "part-000.jsonl", CUSTOMERS.values())
+    write_lines(root / "bus" / "addresses" / "part-000.jsonl", ADDRESSES.values())
+    write_lines(root / "bus" / "sales" / "part-000.jsonl", sales)
+    write_csv(root / "ref" / "items" / "items.csv", ITEM_FIELDS, ITEMS.values())
+    write_csv(root / "ref" / "promos" / "promos.csv", PROMO_FIELDS, PROMOS.values())
+
+
 @pytest.fixture(scope="module")
 def written(tmp_path_factory) -> dict[str, dict]:
     root = tmp_path_factory.mktemp("documents")
-    write_lines(root / "bus" / "customers" / "part-000.jsonl", CUSTOMERS.values())
-    write_lines(root / "bus" / "addresses" / "part-000.jsonl", ADDRESSES.values())
-    write_lines(root / "bus" / "sales" / "part-000.jsonl", SALES)
-    write_csv(root / "ref" / "items" / "items.csv", ITEM_FIELDS, ITEMS.values())
-    write_csv(root / "ref" / "promos" / "promos.csv", PROMO_FIELDS, PROMOS.values())
+    write_inputs(root, SALES)
     run_job(root)
     return {order["line_id"]: order for order in read_orders(root / "out")}
 
@@ -178,11 +183,7 @@ sys.exit(main(sys.argv[1:]))
 def test_a_third_party_is_one_entry_in_python(tmp_path):
     gifts = ["C2", "C404", "C1", "C2"]  # C404 never arrives
     sales = [sale_values | {"gift_customer_id": gift} for sale_values, gift in zip(SALES, gifts)]
-    write_lines(tmp_path / "bus" / "customers" / "part-000.jsonl", CUSTOMERS.values())
-    write_lines(tmp_path / "bus" / "addresses" / "part-000.jsonl", ADDRESSES.values())
-    write_lines(tmp_path / "bus" / "sales" / "part-000.jsonl", sales)
-    write_csv(tmp_path / "ref" / "items" / "items.csv", ITEM_FIELDS, ITEMS.values())
-    write_csv(tmp_path / "ref" / "promos" / "promos.csv", PROMO_FIELDS, PROMOS.values())
+    write_inputs(tmp_path, sales)
     command = [sys.executable, "-c", WITH_A_GIFT_RECIPIENT, *job_command(tmp_path)[3:]]
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=420)
     assert finished.returncode == 0, finished.stderr[-3000:]
