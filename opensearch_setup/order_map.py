@@ -13,7 +13,7 @@ from pathlib import Path
 from opensearch_setup.bootstrap import READ_ALIAS
 from opensearch_setup.http import JsonHttp
 
-LOCATION = "ship_customer.address.location"
+LOCATION = "ship_customer.address.coarse_location"  # what the analyst may see
 WIDTH, HEIGHT = 960, 540
 BOUNDS = (-125.0, 24.0, -66.0, 50.0)  # the contiguous US: west, south, east, north
 

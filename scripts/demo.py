@@ -195,8 +195,8 @@ def show_opensearch(cluster: LocalCluster, analyst: InternalUser) -> None:
     as_analyst = JsonHttp(cluster.url, Auth("basic", analyst.name, analyst.password))
     [hit] = as_analyst.send("POST", f"/{READ_ALIAS}/_search", {"size": 1})["hits"]["hits"]
     print(
-        f"Order {hit['_id']}'s bill_customer as {analyst.name} ({analyst.role}) sees it: names, e-mail and "
-        "birth date hidden, street masked:"
+        f"Order {hit['_id']}'s bill_customer as {analyst.name} ({analyst.role}) sees it: only the fields its "
+        "allow-list names, ids masked, the location coarse:"
     )
     print("  " + json.dumps(hit["_source"]["bill_customer"], indent=2).replace("\n", "\n  "))
     tiles = write_map(as_analyst, DEMO)

@@ -73,7 +73,11 @@ def test_order_document_carries_exactly_the_input_fields():
     defs = order["$defs"]
     assert set(order["properties"]) == set(schema("sales")["properties"]) | ORDER_PARTS
     assert set(defs["customer"]["properties"]) == set(schema("customers")["properties"]) | {"address"}
-    assert set(defs["address"]["properties"]) == set(schema("addresses")["properties"]) | {"location", "geocode"}
+    assert set(defs["address"]["properties"]) == set(schema("addresses")["properties"]) | {
+        "location",
+        "coarse_location",
+        "geocode",
+    }
     assert set(defs["item"]["properties"]) == set(schema("items")["properties"])
     assert set(defs["promo"]["properties"]) == set(schema("promos")["properties"])
 

@@ -158,7 +158,7 @@ def test_every_checkov_skip_gives_its_reason(template):
 
 def hive_leaves(name: str, kind: str) -> dict[str, str]:
     """path -> Hive type of each leaf of a column (struct fields flattened; a location is a leaf)."""
-    if not kind.startswith("struct<") or name.endswith(".location"):
+    if not kind.startswith("struct<") or name.endswith((".location", ".coarse_location")):
         return {name: kind}
     fields, depth, start, body = [], 0, 0, kind[len("struct<") : -1]
     for position, char in enumerate(body + ","):
@@ -185,6 +185,7 @@ def test_the_athena_table_has_every_field_of_the_order_document_and_projects_dt(
     assert set(columns) == set(expected)
     assert columns["net_paid"] == "decimal(15,2)" and columns["bill_customer.address.gmt_offset"] == "decimal(5,2)"
     assert columns["ship_customer.address.location"] == "struct<lat:double,lon:double>"
+    assert columns["ship_customer.address.coarse_location"] == "struct<lat:decimal(5,2),lon:decimal(5,2)>"
     assert [k["Name"] for k in table["PartitionKeys"]] == ["dt"]
     assert table["Parameters"]["projection.enabled"] == "true"
     assert table["Parameters"]["storage.location.template"]["Fn::Sub"].endswith("/orders/dt=${!dt}/")

@@ -116,6 +116,7 @@ def expected_document(sale_values: dict, parties=PARTIES, sale_kinds=FIELDS["sal
             located = {
                 **fields(FIELDS["addresses"], address_values),
                 "location": None,
+                "coarse_location": None,
                 "geocode": {"status": "disabled", "precision": None, "provider": None},
             }
         document[name] = {**fields(FIELDS["customers"], customer_values), "address": located}

@@ -19,12 +19,12 @@ from opensearch_setup.order_map import project, write_map
 from tests.support.opensearch_node import admin, bulk_index, reset
 
 SAMPLE = json.loads((Path(__file__).resolve().parent.parent / "events" / "streams" / "order.json").read_text())
-PLACES = {
-    "Seattle": (47.6062, -122.3321),
-    "Denver": (39.7392, -104.9903),
-    "Chicago": (41.8781, -87.6298),
-    "Atlanta": (33.7490, -84.3880),
-    "Boston": (42.3601, -71.0589),
+PLACES = {  # a coarse location (docs/contract.md §3) each: the map draws those
+    "Seattle": (47.61, -122.33),
+    "Denver": (39.74, -104.99),
+    "Chicago": (41.88, -87.63),
+    "Atlanta": (33.75, -84.39),
+    "Boston": (42.36, -71.06),
 }
 
 
@@ -36,7 +36,12 @@ def orders() -> list[dict]:
             document = copy.deepcopy(SAMPLE)
             document["line_id"] = f"{number}-{copy_number}"
             document["net_paid"] = round(10.5 * (copy_number + 1) + number, 2)
-            document["ship_customer"]["address"] |= {"city": place, "location": {"lat": lat, "lon": lon}}
+            precise = {"lat": lat + 0.004, "lon": lon - 0.003}
+            document["ship_customer"]["address"] |= {
+                "city": place,
+                "location": precise,
+                "coarse_location": {"lat": lat, "lon": lon},
+            }
             result.append(document)
     return result
 

@@ -160,7 +160,7 @@ def schema_leaves(node: dict, defs: dict, path: str = "") -> dict[str, dict]:
     if "oneOf" in node:
         [inner] = [option for option in node["oneOf"] if option.get("type") != "null"]
         return schema_leaves(inner, defs, path)
-    if "properties" in node and path.rsplit(".", 1)[-1] != "location":
+    if "properties" in node and path.rsplit(".", 1)[-1] not in ("location", "coarse_location"):
         leaves = {}
         for name, child in node["properties"].items():
             leaves |= schema_leaves(child, defs, f"{path}.{name}" if path else name)

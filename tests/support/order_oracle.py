@@ -15,7 +15,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 from tests.support.contract import STREAMS, classify
@@ -109,6 +109,14 @@ def reference(root: Path, table: str, key: str) -> dict[str, dict]:
     return rows
 
 
+def coarse_location(location: dict | None) -> dict | None:
+    """The location rounded half-even to 0.01 degree from the exact value of its double (the
+    location's decimals, at most 6, name that double exactly)."""
+    if location is None:
+        return None
+    return {k: Decimal(float(v)).quantize(Decimal("0.01"), ROUND_HALF_EVEN) for k, v in location.items()}
+
+
 def customer_document(customer: dict | None, address: dict | None, geocode: Geocoder) -> dict | None:
     if customer is None:
         return None
@@ -119,6 +127,7 @@ def customer_document(customer: dict | None, address: dict | None, geocode: Geoc
             **address,
             "gmt_offset": None if address["gmt_offset"] is None else Decimal(str(address["gmt_offset"])),
             "location": location,
+            "coarse_location": coarse_location(location),
             "geocode": outcome,
         }
     return {**customer, "address": located}

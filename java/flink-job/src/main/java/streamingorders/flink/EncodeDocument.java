@@ -1,6 +1,8 @@
 package streamingorders.flink;
 
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Arrays;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
@@ -14,7 +16,8 @@ import org.apache.flink.types.Row;
 /**
  * Each row of a stream as the few fields the job still needs (`keep`: keys and references), its
  * `event_ms` and its `document`, its part of the order document: its contract fields as the members
- * of a JSON object (DocumentFields), and for a geocoded address its `location` and `geocode`.
+ * of a JSON object (DocumentFields), and for a geocoded address its `location`, its
+ * `coarse_location` and `geocode`.
  *
  * <p>Encoding here, once per record, rather than at the end: a customer or address version is
  * encoded once, not once for every sale that joins it, and the sale lines travel through the joins
@@ -22,6 +25,11 @@ import org.apache.flink.types.Row;
  */
 public final class EncodeDocument extends RichMapFunction<Row, Row> {
     private static final String[] GEOCODE_MEMBERS = {"status", "precision", "provider"};
+    /**
+     * Decimal places of `coarse_location`: 0.01 degree is about 1 km, enough to map orders, too
+     * coarse to point at a house (the analyst sees this one, not `location`).
+     */
+    static final int COARSE_LOCATION_PLACES = 2;
 
     private final DocumentFields fields;
     private final int[] fieldPositions;
@@ -78,14 +86,24 @@ public final class EncodeDocument extends RichMapFunction<Row, Row> {
     }
 
     private void writeGeocoding(JsonGenerator json, Row row) throws IOException {
+        Double lat = (Double) row.getField(geocodePositions[0]);
+        Double lon = (Double) row.getField(geocodePositions[1]);
         json.writeFieldName("location");
-        Object lat = row.getField(geocodePositions[0]);
         if (lat == null) {
             json.writeNull();
         } else {
             json.writeStartObject();
-            json.writeNumberField("lat", (Double) lat);
-            json.writeNumberField("lon", (Double) row.getField(geocodePositions[1]));
+            json.writeNumberField("lat", lat);
+            json.writeNumberField("lon", lon);
+            json.writeEndObject();
+        }
+        json.writeFieldName("coarse_location");
+        if (lat == null) {
+            json.writeNull();
+        } else {
+            json.writeStartObject();
+            json.writeNumberField("lat", coarse(lat));
+            json.writeNumberField("lon", coarse(lon));
             json.writeEndObject();
         }
         json.writeObjectFieldStart("geocode");
@@ -98,5 +116,10 @@ public final class EncodeDocument extends RichMapFunction<Row, Row> {
             }
         }
         json.writeEndObject();
+    }
+
+    /** The coordinate rounded half-even to COARSE_LOCATION_PLACES, from its exact binary value. */
+    static BigDecimal coarse(double degrees) {
+        return new BigDecimal(degrees).setScale(COARSE_LOCATION_PLACES, RoundingMode.HALF_EVEN);
     }
 }
