@@ -50,6 +50,9 @@ class Rendered:
         if function == "Fn::If":
             condition, when_true, when_false = argument
             return self.value(when_true if self.condition(condition) else when_false)
+        if function == "Fn::Select":
+            index, items = argument
+            return self.value(items)[int(index)]
         if function == "Fn::Split":
             return str(self.value(argument[1])).split(argument[0])
         if function == "Fn::Join":  # a list, or a CommaDelimitedList parameter (its text)
@@ -71,6 +74,10 @@ class Rendered:
         [(function, argument)] = node.items()
         if function == "Fn::Not":
             return not self._truth(argument[0])
+        if function == "Fn::And":
+            return all(self._truth(a) for a in argument)
+        if function == "Condition":
+            return self.condition(argument)
         if function == "Fn::Equals":
             left, right = (self.value(a) for a in argument)
             return str(left) == str(right)
@@ -163,7 +170,7 @@ def job_calls(rendered: Rendered) -> list[tuple[str, str, dict[str, str]]]:
                 "s3:ListMultipartUploadParts",
             )
         ]
-    if rendered.condition("FlinkInVpc"):  # MSF attaches the application to the subnets
+    if rendered.condition("InVpc"):  # MSF attaches the application to the subnets
         calls += [
             (f"ec2:{action}", "*", {})
             for action in (
@@ -345,3 +352,52 @@ def test_curated_objects_expire_after_the_retention(template):
     rules = Rendered(template, CuratedRetentionDays="90").properties("CuratedBucket")["LifecycleConfiguration"]["Rules"]
     [expiry] = [rule for rule in rules if "ExpirationInDays" in rule]
     assert expiry["ExpirationInDays"] == "90" and expiry["Status"] == "Enabled" and "Prefix" not in expiry
+
+
+DOMAIN_ACTIONS = ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"]
+
+
+def domain_access(rendered: Rendered) -> list[dict]:
+    statements = rendered.properties("OrdersDomain")["AccessPolicies"]["Statement"]
+    domain = "arn:<AWS::Partition>:es:<AWS::Region>:<AWS::AccountId>:domain/dev-orders/*"
+    assert all(s["Effect"] == "Allow" and s["Action"] == DOMAIN_ACTIONS and s["Resource"] == domain for s in statements)
+    return statements
+
+
+def test_a_public_domain_admits_this_accounts_signed_requests_and_no_one_else(template):
+    rendered = Rendered(template)
+    assert "VPCOptions" not in rendered.properties("OrdersDomain")
+    [signed] = domain_access(rendered)
+    assert signed["Principal"] == {"AWS": "arn:<AWS::Partition>:iam::<AWS::AccountId>:root"}
+    assert "Condition" not in signed
+
+
+def test_a_public_domain_admits_unsigned_dashboards_sign_ins_only_from_the_allowed_network(template):
+    signed, unsigned = domain_access(Rendered(template, DashboardsAllowedCidr="203.0.113.0/24"))
+    assert signed["Principal"] == {"AWS": "arn:<AWS::Partition>:iam::<AWS::AccountId>:root"}
+    assert unsigned["Principal"] == {"AWS": "*"}
+    assert unsigned["Condition"] == {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}
+
+
+@pytest.mark.parametrize("nodes, subnets", [("1", ["subnet-a"]), ("2", ["subnet-a", "subnet-b"])])
+def test_with_subnets_the_domain_the_job_and_the_bootstrap_share_the_vpc(template, nodes, subnets):
+    rendered = Rendered(
+        template,
+        VpcSubnetIds="subnet-a,subnet-b",
+        VpcSecurityGroupIds="sg-1",
+        OpenSearchInstanceCount=nodes,
+        DashboardsAllowedCidr="203.0.113.0/24",  # a VPC domain has no public address to bind
+    )
+    domain = rendered.properties("OrdersDomain")
+    assert domain["VPCOptions"] == {"SubnetIds": subnets, "SecurityGroupIds": ["sg-1"]}  # one per zone
+    [inside] = domain_access(rendered)
+    assert inside["Principal"] == {"AWS": "*"} and "Condition" not in inside  # only the VPC reaches it
+    everywhere = {"SubnetIds": ["subnet-a", "subnet-b"], "SecurityGroupIds": ["sg-1"]}
+    assert rendered.properties("FlinkApplication")["ApplicationConfiguration"]["VpcConfigurations"] == [everywhere]
+    assert rendered.properties("BootstrapFunction")["VpcConfig"] == everywhere
+    assert rendered.properties("BootstrapFunctionRole")["ManagedPolicyArns"] == [
+        "arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+    ]
+    public = Rendered(template)
+    assert "VpcConfig" not in public.properties("BootstrapFunction")
+    assert "ManagedPolicyArns" not in public.properties("BootstrapFunctionRole")
