@@ -27,7 +27,7 @@ from geocoder_lambda.cache import LruCache
 from geocoder_lambda.geocoder import AllProvidersFailed, Geocoder
 from geocoder_lambda.providers import build_chain
 from geocoder_lambda.request import BadRequest, event_body, parse_request
-from geocoder_lambda.settings import ConfigurationError, Settings
+from geocoder_lambda.settings import ConfigurationError, Settings, provider_settings
 
 SERVICE = "geocoder"
 NAMESPACE = "StreamingOrders"
@@ -54,7 +54,8 @@ def geocoder() -> Geocoder:
     """Built once per container: the provider chain, its data and the caches."""
     settings = Settings.from_env()
     try:
-        chain = build_chain(settings.providers, os.environ, settings.provider_timeout_seconds)
+        env = {**os.environ, **provider_settings(settings.provider_secret)}
+        chain = build_chain(settings.providers, env, settings.provider_timeout_seconds)
     except ValueError as error:
         raise ConfigurationError(str(error)) from None
     shared = None

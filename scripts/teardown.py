@@ -1,7 +1,7 @@
 """`python scripts/teardown.py --stack NAME [--region R]`: deletes a deployed stack. Its buckets are
 versioned, and CloudFormation cannot delete a bucket that still holds objects or old versions, so
 this empties the stack's buckets (every version and delete marker) first, then deletes the stack and
-waits for it to go."""
+waits for it to go. The access logs bucket stays (the template retains it)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         StackName=arguments.stack, WaiterConfig={"Delay": 30, "MaxAttempts": 120}
     )
     print("deleted")
+    if "AccessLogsBucketName" in outputs:
+        print(f"kept {outputs['AccessLogsBucketName']}: the access logs, until they expire (LogRetentionDays)")
     return 0
 
 

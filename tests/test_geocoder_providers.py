@@ -4,6 +4,9 @@ failure, and 503 when every provider fails."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import uuid
 
 import pytest
 
@@ -165,3 +168,53 @@ def test_every_provider_failing_gives_503_so_the_caller_retries(configure, place
     response_status, body = invoke(event_file("function_url_batch.json"))
     assert response_status == 503
     assert "every geocoding provider failed for 4 of 4 addresses" in body["message"]
+
+
+@pytest.fixture
+def provider_secret(moto_url, monkeypatch):
+    """Makes a secret in moto's Secrets Manager (found the SDK's standard way) and gives its ARN."""
+    import boto3
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto_url)
+    client = boto3.client("secretsmanager", endpoint_url=moto_url)
+
+    def make(value: str) -> str:
+        return client.create_secret(Name=f"geocoder-{uuid.uuid4().hex}", SecretString=value)["ARN"]
+
+    return make
+
+
+def test_provider_settings_come_from_their_secret_not_the_environment(configure, nominatim, provider_secret):
+    settings = {k: v for k, v in nominatim_env(nominatim.port).items() if k.startswith("GEOPY_")}
+    configure(GEOCODER_PROVIDERS="geopy:nominatim", GEOCODER_PROVIDER_SECRET=provider_secret(json.dumps(settings)))
+    assert not [k for k in os.environ if k.startswith("GEOPY_")]
+    event = event_file("function_url_single.json")
+    event["body"] = json.dumps({"addresses": [{"id": "a", "street": "1600 Pennsylvania Ave NW", "zip": "20500"}]})
+    status, body = invoke(event)
+    assert (status, body["results"][0]["provider"], body["results"][0]["precision"]) == (
+        200,
+        "geopy:nominatim",
+        "rooftop",
+    )
+    assert nominatim.requests  # the stand-in the secret names was asked
+
+
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        ('{"GEOCODER_PROVIDERS": "offline"}', "only GEOPY_\\* strings belong there"),
+        ("not json", "is not a JSON object"),
+        ('["GEOPY_X"]', "is not a JSON object"),
+    ],
+)
+def test_a_bad_provider_secret_is_a_clear_configuration_error(configure, provider_secret, value, reason):
+    configure(GEOCODER_PROVIDERS="offline", GEOCODER_PROVIDER_SECRET=provider_secret(value))
+    status, body = invoke(event_file("function_url_single.json"))
+    assert status == 500 and re.search(reason, body["message"]), body
+
+
+def test_a_missing_provider_secret_is_a_clear_configuration_error(configure, provider_secret):
+    missing = provider_secret("{}").replace("geocoder-", "absent-")
+    configure(GEOCODER_PROVIDERS="offline", GEOCODER_PROVIDER_SECRET=missing)
+    status, body = invoke(event_file("function_url_single.json"))
+    assert status == 500 and "cannot read the provider secret" in body["message"], body
