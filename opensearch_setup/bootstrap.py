@@ -90,6 +90,7 @@ def bootstrap(cluster: JsonHttp, dashboards: JsonHttp | None, parameters: Parame
     changes += _first_index(cluster)
     if parameters.security:
         changes += _roles(cluster, parameters)
+        changes += _audit(cluster, _artefact("security/audit.json"))
     if dashboards is not None:
         changes += _saved_objects(dashboards, saved_objects())
     return changes
@@ -155,6 +156,24 @@ def _roles(cluster: JsonHttp, parameters: Parameters) -> list[str]:
                 cluster, f"/_plugins/_security/api/rolesmapping/{name}", name, body, "role mapping"
             )
     return changes
+
+
+def _audit(cluster: JsonHttp, desired: dict) -> list[str]:
+    """Audit logging of who reads which orders document (its id and fields, not their values), with
+    no request bodies (a bulk's documents, a search's words), over what the cluster already logs."""
+    current = cluster.get("/_plugins/_security/api/audit")["config"]
+    if covers(current, desired):
+        return []
+    cluster.send("PUT", "/_plugins/_security/api/audit/config", _merged(current, desired))
+    return ["updated the audit configuration"]
+
+
+def _merged(base: dict, changes: dict) -> dict:
+    """`base` with `changes` written over it, object by object."""
+    merged = dict(base)
+    for key, value in changes.items():
+        merged[key] = _merged(base.get(key, {}), value) if isinstance(value, dict) else value
+    return merged
 
 
 def _put_if_different(cluster: JsonHttp, path: str, name: str, body: dict, kind: str) -> list[str]:

@@ -273,3 +273,16 @@ def test_cloudwatch_may_publish_to_the_alarm_topic_through_its_key(template):
     ]
     assert sorted(cloudwatch["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
     assert cloudwatch["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def test_the_domain_publishes_its_audit_logs_to_a_group_only_opensearch_may_write(template):
+    domain = template["Resources"]["OrdersDomain"]
+    audit = domain["Properties"]["LogPublishingOptions"]["AUDIT_LOGS"]
+    assert audit == {"Enabled": True, "CloudWatchLogsLogGroupArn": {"Fn::GetAtt": ["OpenSearchAuditLogGroup", "Arn"]}}
+    assert domain["DependsOn"] == "OpenSearchLogsPolicy"
+    policy = template["Resources"]["OpenSearchLogsPolicy"]["Properties"]["PolicyDocument"]["Fn::Sub"]
+    [statement] = json.loads(policy)["Statement"]
+    assert statement["Principal"] == {"Service": "es.amazonaws.com"}
+    assert statement["Resource"] == "${OpenSearchAuditLogGroup.Arn}"
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "${AWS::AccountId}"}
+    assert statement["Condition"]["ArnLike"]["aws:SourceArn"].endswith(":domain/${EnvironmentName}-orders")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -252,3 +253,34 @@ def test_the_writer_bulks_only_into_the_indices_of_the_write_alias_and_reads_not
         search(writer, {})
     assert admin_http.get("/other-index") is None
     assert admin_http.send("POST", "/orders-000002/_count")["count"] == 0
+
+
+def audited_reads(admin_http: JsonHttp, reader: str, document_id: str) -> list[dict]:
+    admin_http.send("POST", "/security-auditlog-*/_refresh")
+    logged = admin_http.send("POST", "/security-auditlog-*/_search", {"size": 10_000})["hits"]["hits"]
+    return [
+        e["_source"]
+        for e in logged
+        if e["_source"].get("audit_category") == "COMPLIANCE_DOC_READ"
+        and e["_source"].get("audit_request_effective_user") == reader
+        and e["_source"].get("audit_trace_doc_id") == document_id
+    ]
+
+
+def test_every_orders_document_the_analyst_reads_is_audited_with_who_read_it(users):
+    """The bootstrap's audit configuration: a read of an orders document is an audit event naming
+    the reader and the document, without its values."""
+    admin_http, analyst, _ = users
+    reader = analyst.get("/_plugins/_security/authinfo")["user_name"]
+    line_id = documents()[2]["line_id"]
+    time.sleep(1)  # what earlier tests read is logged by now
+    before = len(audited_reads(admin_http, reader, line_id))
+    [hit] = search(analyst, {"size": 1, "query": {"ids": {"values": [line_id]}}})["hits"]["hits"]
+    for _ in range(50):  # the audit log is written asynchronously
+        events = audited_reads(admin_http, reader, line_id)
+        if len(events) > before:
+            break
+        time.sleep(0.2)
+    assert len(events) == before + 1
+    assert all(e["audit_trace_indices"] == [hit["_index"]] for e in events)
+    assert "Grace" not in json.dumps(events) and "hopper" not in json.dumps(events).lower()  # no values

@@ -38,6 +38,7 @@ class FakeOpenSearch(LocalServer):
         self.roles: dict[str, dict] = {}
         self.role_mappings: dict[str, dict] = {}
         self.internal_users: dict[str, dict] = {}  # name -> what was PUT (the password included)
+        self.audit: dict = {"enabled": True, "audit": {"enable_rest": True}, "compliance": {"enabled": True}}
         self.saved_objects: dict[tuple[str, str], dict] = {}
         self.writes: list[tuple[str, str]] = []  # (method, path) of every request that changed something
         self.documents: dict[str, dict[str, dict]] = {}  # index -> _id -> document
@@ -81,6 +82,7 @@ class FakeOpenSearch(LocalServer):
             (r"/_plugins/_security/api/roles/([^/]+)", lambda *a: self._security(self.roles, *a)),
             (r"/_plugins/_security/api/rolesmapping/([^/]+)", lambda *a: self._security(self.role_mappings, *a)),
             (r"/_plugins/_security/api/internalusers/([^/]+)", self._internal_user),
+            (r"/_plugins/_security/api/audit(/config)?", self._audit),
             (r"/api/saved_objects/_import", self._import),
             (r"/api/saved_objects/([^/]+)/([^/]+)", self._saved_object),
             (r"/([^/_][^/]*)/_bulk", self._bulk),
@@ -256,6 +258,12 @@ class FakeOpenSearch(LocalServer):
         if name not in store:
             return 404, {"status": "NOT_FOUND", "message": f"Resource '{name}' not found."}
         return 200, {name: store[name]}
+
+    def _audit(self, method, query, raw, headers, config):
+        if method == "PUT" and config:
+            self.audit = json.loads(raw)
+            return 200, self.audit
+        return 200, {"_readonly": [], "config": self.audit}
 
     def _internal_user(self, method, query, raw, headers, name):
         """As the security API answers: a GET shows no password, only an empty hash."""

@@ -104,7 +104,7 @@ public final class LocalOpenSearch {
                 .putList("plugins.security.nodes_dn", Certificates.NODE_DN)
                 .putList("plugins.security.restapi.roles_enabled", "all_access")
                 .put("plugins.security.compliance.salt", newSecret(12).substring(0, 16))
-                .put("plugins.security.audit.type", "noop")
+                .put("plugins.security.audit.type", "internal_opensearch")  // audit events in security-auditlog-*
                 .build();
     }
 
