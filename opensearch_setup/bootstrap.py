@@ -37,6 +37,9 @@ class InternalUser:
     name: str
     password: str
     role: str  # one of ROLES
+    # What the password is a version of (its secret's VersionId): a user whose recorded version
+    # differs is given the password again, so that the user follows its secret when it rotates.
+    password_version: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,10 +146,7 @@ def _roles(cluster: JsonHttp, parameters: Parameters) -> list[str]:
     for user in parameters.users:
         if user.role not in ROLES:
             raise ValueError(f"internal user {user.name}: unknown role {user.role!r} (one of {', '.join(ROLES)})")
-        path = f"/_plugins/_security/api/internalusers/{quote(user.name)}"
-        if cluster.get(path) is None:  # an existing user keeps the password it has (it may have been changed)
-            cluster.send("PUT", path, {"password": user.password, "description": f"signs in as {user.role}"})
-            changes.append(f"created internal user {user.name}")
+        changes += _internal_user(cluster, user)
     for name in ROLES:
         backend_roles = (parameters.backend_roles or {}).get(name, ())
         users = [user.name for user in parameters.users if user.role == name]
@@ -156,6 +156,25 @@ def _roles(cluster: JsonHttp, parameters: Parameters) -> list[str]:
                 cluster, f"/_plugins/_security/api/rolesmapping/{name}", name, body, "role mapping"
             )
     return changes
+
+
+def _internal_user(cluster: JsonHttp, user: InternalUser) -> list[str]:
+    """Creates the user, or sets its password again when its secret has a new version; between
+    versions the user keeps the password it has (its owner may have changed it)."""
+    path = f"/_plugins/_security/api/internalusers/{quote(user.name)}"
+    current = cluster.get(path)
+    recorded = None if current is None else current[user.name].get("attributes", {}).get("password_version")
+    if recorded == user.password_version:
+        return []
+    body = {
+        "password": user.password,
+        "description": f"signs in as {user.role}",
+        "attributes": {"password_version": user.password_version},
+    }
+    cluster.send("PUT", path, body)
+    if current is None:
+        return [f"created internal user {user.name}"]
+    return [f"set the password of internal user {user.name} from a new version of its secret"]
 
 
 def _audit(cluster: JsonHttp, desired: dict) -> list[str]:

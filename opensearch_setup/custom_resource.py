@@ -52,7 +52,6 @@ def apply(properties: dict) -> list[str]:
 
 
 def _internal_user(user: dict, region: str) -> InternalUser:
-    secret = json.loads(
-        boto3.client("secretsmanager", region_name=region).get_secret_value(SecretId=user["Secret"])["SecretString"]
-    )
-    return InternalUser(secret["username"], secret["password"], user["Role"])
+    answer = boto3.client("secretsmanager", region_name=region).get_secret_value(SecretId=user["Secret"])
+    secret = json.loads(answer["SecretString"])
+    return InternalUser(secret["username"], secret["password"], user["Role"], answer["VersionId"])

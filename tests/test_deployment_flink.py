@@ -401,3 +401,24 @@ def test_with_subnets_the_domain_the_job_and_the_bootstrap_share_the_vpc(templat
     public = Rendered(template)
     assert "VpcConfig" not in public.properties("BootstrapFunction")
     assert "ManagedPolicyArns" not in public.properties("BootstrapFunctionRole")
+
+
+ADMIN = "arn:aws:iam::123456789012:role/admins"
+
+
+def secret_readers(rendered: Rendered, policy: str) -> list[str]:
+    properties = rendered.properties(policy)
+    assert properties["BlockPublicPolicy"] is True
+    [deny] = properties["ResourcePolicy"]["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Principal"] == {"AWS": "*"}
+    assert deny["Action"] == "secretsmanager:GetSecretValue"
+    return deny["Condition"]["StringNotEquals"]["aws:PrincipalArn"]
+
+
+@pytest.mark.parametrize("analysts", ["", "arn:aws:iam::123456789012:role/a,arn:aws:iam::123456789012:role/b"])
+def test_a_dashboards_password_is_read_by_the_bootstrap_the_admins_and_its_own_users_only(template, analysts):
+    rendered = Rendered(template, AdminPrincipalArn=ADMIN, AnalystRoleArns=analysts)
+    assert rendered.properties("DashboardsAdminSecretPolicy")["SecretId"] == "<DashboardsAdminSecret>"
+    assert secret_readers(rendered, "DashboardsAdminSecretPolicy") == ["<BootstrapFunctionRole.Arn>", ADMIN]
+    analyst_readers = ["<BootstrapFunctionRole.Arn>", ADMIN] + ([a for a in analysts.split(",")] if analysts else [])
+    assert secret_readers(rendered, "DashboardsAnalystSecretPolicy") == analyst_readers

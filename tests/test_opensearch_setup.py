@@ -203,12 +203,18 @@ def test_dashboards_users_come_from_their_secrets_and_sign_in_as_their_roles(clo
         handler(event, None)
         fake.internal_users["orders-admin"]["password"] = "changed-by-its-owner"
         handler(event | {"RequestType": "Update"}, None)
+        owner_kept = fake.internal_users["orders-admin"]["password"]
+        rotated = {"username": "orders-analyst", "password": "R0tated-orders-analyst-Pw"}
+        secrets.put_secret_value(SecretId=users[1]["Secret"], SecretString=json.dumps(rotated))
+        handler(event | {"RequestType": "Update"}, None)
     finally:
         fake.close()
-    [created, updated] = [request[3] for request in cloudformation.requests]
+    [created, updated, after_rotation] = [request[3] for request in cloudformation.requests]
     assert created["Status"] == "SUCCESS" and updated["Status"] == "SUCCESS" and updated["Data"]["Changes"] == 0
-    assert fake.internal_users["orders-analyst"]["password"] == "S3cret-orders-analyst-Pw"
-    assert fake.internal_users["orders-admin"]["password"] == "changed-by-its-owner"  # not reset by a deployment
+    assert owner_kept == "changed-by-its-owner"  # a deployment alone resets no password
+    assert after_rotation["Data"]["Changes"] == 1  # a new version of the analyst's secret: its password follows
+    assert fake.internal_users["orders-analyst"]["password"] == "R0tated-orders-analyst-Pw"
+    assert fake.internal_users["orders-admin"]["password"] == "changed-by-its-owner"
     assert fake.role_mappings["orders_admin"]["users"] == ["orders-admin"]
     assert fake.role_mappings["orders_analyst"] == {
         **fake.role_mappings["orders_analyst"],
@@ -250,3 +256,23 @@ def test_sigv4_signs_every_request_for_amazon_opensearch_service(capsys):
         assert "HTTP 403" in capsys.readouterr().err
     finally:
         fake.close()
+
+
+def test_a_dashboards_user_signs_in_with_the_newest_version_of_its_secret(cluster):
+    from opensearch_setup.bootstrap import InternalUser, Parameters, bootstrap
+    from opensearch_setup.http import Auth, JsonHttp, OpenSearchError
+
+    def signs_in(password: str) -> bool:
+        try:
+            JsonHttp(cluster.url, Auth("basic", "orders-analyst", password)).get("/_plugins/_security/authinfo")
+        except OpenSearchError:
+            return False
+        return True
+
+    first = InternalUser("orders-analyst", "First-Passw0rd-of-v1", "orders_analyst", "v1")
+    bootstrap(admin(cluster), None, Parameters(replicas=0, users=(first,)))
+    assert bootstrap(admin(cluster), None, Parameters(replicas=0, users=(first,))) == []
+    second = InternalUser("orders-analyst", "Second-Passw0rd-of-v2", "orders_analyst", "v2")
+    changes = bootstrap(admin(cluster), None, Parameters(replicas=0, users=(second,)))
+    assert changes == ["set the password of internal user orders-analyst from a new version of its secret"]
+    assert signs_in(second.password) and not signs_in(first.password)

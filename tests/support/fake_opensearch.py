@@ -275,7 +275,12 @@ class FakeOpenSearch(LocalServer):
         status, answer = self._security(self.internal_users, method, query, raw, headers, name)
         if status == 200:
             answer = {
-                name: {"hash": "", "backend_roles": [], "attributes": {}, "description": answer[name]["description"]}
+                name: {
+                    "hash": "",
+                    "backend_roles": [],
+                    "attributes": answer[name].get("attributes", {}),
+                    "description": answer[name]["description"],
+                }
             }
         return status, answer
 
