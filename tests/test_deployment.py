@@ -103,8 +103,30 @@ def test_dashboards_users_are_created_from_generated_secrets_the_bootstrap_alone
         assert generated["GenerateStringKey"] == "password" and generated["PasswordLength"] >= 16
         assert json.loads(generated["SecretStringTemplate"])["username"] in ("orders-admin", "orders-analyst")
     [policy] = template["Resources"]["BootstrapFunctionRole"]["Properties"]["Policies"]
-    [reads] = [s for s in policy["PolicyDocument"]["Statement"] if s["Action"] == "secretsmanager:GetSecretValue"]
+    [reads] = [s for s in policy["PolicyDocument"]["Statement"] if "secretsmanager:GetSecretValue" in s["Action"]]
     assert sorted(r["Ref"] for r in reads["Resource"]) == sorted(users)
+
+
+def test_each_dashboards_secret_rotates_through_the_function_that_sets_the_users_password(template):
+    """The rotation's calls (opensearch_setup/rotation.py) are granted on the two secrets only, and
+    a schedule waits for the bootstrap, which creates the users."""
+    source = (ROOT / "opensearch_setup" / "rotation.py").read_text()
+    calls = {"".join(w.title() for w in c.split("_")) for c in re.findall(r"secrets\.(\w+)\(", source)}
+    [policy] = template["Resources"]["BootstrapFunctionRole"]["Properties"]["Policies"]
+    statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    on_secrets = statements["ReadAndRotateTheDashboardsUsers"]
+    assert {f"secretsmanager:{c}" for c in calls} == set(on_secrets["Action"]) | {"secretsmanager:GetRandomPassword"}
+    assert statements["DrawNewPasswords"]["Action"] == "secretsmanager:GetRandomPassword"
+    rotator = template["Resources"]["DashboardsPasswordRotator"]["Properties"]
+    assert rotator["Handler"] == "opensearch_setup.rotation.handler"
+    assert rotator["Role"] == {"Fn::GetAtt": ["BootstrapFunctionRole", "Arn"]}  # the master user
+    schedules = resources(template, "AWS::SecretsManager::RotationSchedule")
+    assert sorted(s["Properties"]["SecretId"]["Ref"] for s in schedules.values()) == sorted(
+        r["Ref"] for r in on_secrets["Resource"]
+    )
+    for schedule in schedules.values():
+        assert "OpenSearchBootstrap" in schedule["DependsOn"]
+        assert schedule["Properties"]["RotationLambdaARN"] == {"Fn::GetAtt": ["DashboardsPasswordRotator", "Arn"]}
 
 
 def test_streams_are_encrypted_and_named_for_the_job(template):

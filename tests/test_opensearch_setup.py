@@ -276,3 +276,69 @@ def test_a_dashboards_user_signs_in_with_the_newest_version_of_its_secret(cluste
     changes = bootstrap(admin(cluster), None, Parameters(replicas=0, users=(second,)))
     assert changes == ["set the password of internal user orders-analyst from a new version of its secret"]
     assert signs_in(second.password) and not signs_in(first.password)
+
+
+def test_a_rotation_gives_the_user_a_new_password_that_the_bootstrap_then_leaves_alone(cluster, moto_url, monkeypatch):
+    """The rotation function's four steps, as Secrets Manager calls them, over moto's Secrets
+    Manager and the real node."""
+    import uuid
+
+    import boto3
+
+    from opensearch_setup import rotation
+    from opensearch_setup.bootstrap import InternalUser, Parameters, bootstrap
+    from opensearch_setup.http import Auth, JsonHttp, OpenSearchError
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto_url)
+    secrets = boto3.client("secretsmanager")
+    first = {"username": "orders-analyst", "password": "First-Passw0rd-before-rotation"}
+    created = secrets.create_secret(Name=f"rotated-{uuid.uuid4().hex}", SecretString=json.dumps(first))
+    arn, http = created["ARN"], admin(cluster)
+    user = InternalUser(first["username"], first["password"], "orders_analyst", created["VersionId"])
+    bootstrap(http, None, Parameters(replicas=0, users=(user,)))
+
+    token = str(uuid.uuid4())
+    rotation.draw_password(secrets, arn, token)
+    rotation.draw_password(secrets, arn, token)  # called again: the same pending password
+    rotation.give_to_user(secrets, http, arn, token)
+    rotation.check_user(secrets, http, arn, token)
+    rotation.make_current(secrets, arn, token, secrets.describe_secret(SecretId=arn)["VersionIdsToStages"])
+
+    current = secrets.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")  # moto: by stage
+    rotated = json.loads(current["SecretString"])
+    assert current["VersionId"] == token and rotated["username"] == "orders-analyst"
+    assert rotated["password"] != first["password"] and len(rotated["password"]) == 32
+
+    def signs_in(password: str) -> bool:
+        try:
+            JsonHttp(cluster.url, Auth("basic", "orders-analyst", password)).get("/_plugins/_security/authinfo")
+        except OpenSearchError:
+            return False
+        return True
+
+    assert signs_in(rotated["password"]) and not signs_in(first["password"])
+    following = InternalUser("orders-analyst", rotated["password"], "orders_analyst", current["VersionId"])
+    assert bootstrap(http, None, Parameters(replicas=0, users=(following,))) == []  # already there
+    assert (
+        "orders-analyst" in http.get("/_plugins/_security/api/rolesmapping/orders_analyst")["orders_analyst"]["users"]
+    )
+
+
+def test_a_rotation_step_that_did_not_take_fails(cluster, moto_url, monkeypatch):
+    import uuid
+
+    import boto3
+
+    from opensearch_setup import rotation
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto_url)
+    secrets = boto3.client("secretsmanager")
+    arn = secrets.create_secret(
+        Name=f"rotated-{uuid.uuid4().hex}", SecretString=json.dumps({"username": "nobody", "password": "x" * 20})
+    )["ARN"]
+    token = str(uuid.uuid4())
+    rotation.draw_password(secrets, arn, token)
+    with pytest.raises(ValueError, match="no internal user nobody"):
+        rotation.give_to_user(secrets, admin(cluster), arn, token)
+    with pytest.raises(ValueError, match="holds password version None"):
+        rotation.check_user(secrets, admin(cluster), arn, token)
