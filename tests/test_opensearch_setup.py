@@ -11,6 +11,7 @@ import pytest
 
 from opensearch_setup.__main__ import main
 from opensearch_setup.bootstrap import FIRST_INDEX, POLICY_ID, READ_ALIAS, ROLES, WRITE_ALIAS
+from opensearch_setup.http import Auth, JsonHttp, OpenSearchError
 from tests.support.fake_opensearch import FakeOpenSearch
 from tests.support.http_stub import closed_port
 from tests.support.opensearch_node import admin, reset
@@ -258,16 +259,17 @@ def test_sigv4_signs_every_request_for_amazon_opensearch_service(capsys):
         fake.close()
 
 
+def signs_in(cluster, password: str) -> bool:
+    """Whether orders-analyst signs in with `password`."""
+    try:
+        JsonHttp(cluster.url, Auth("basic", "orders-analyst", password)).get("/_plugins/_security/authinfo")
+    except OpenSearchError:
+        return False
+    return True
+
+
 def test_a_dashboards_user_signs_in_with_the_newest_version_of_its_secret(cluster):
     from opensearch_setup.bootstrap import InternalUser, Parameters, bootstrap
-    from opensearch_setup.http import Auth, JsonHttp, OpenSearchError
-
-    def signs_in(password: str) -> bool:
-        try:
-            JsonHttp(cluster.url, Auth("basic", "orders-analyst", password)).get("/_plugins/_security/authinfo")
-        except OpenSearchError:
-            return False
-        return True
 
     first = InternalUser("orders-analyst", "First-Passw0rd-of-v1", "orders_analyst", "v1")
     bootstrap(admin(cluster), None, Parameters(replicas=0, users=(first,)))
@@ -275,7 +277,7 @@ def test_a_dashboards_user_signs_in_with_the_newest_version_of_its_secret(cluste
     second = InternalUser("orders-analyst", "Second-Passw0rd-of-v2", "orders_analyst", "v2")
     changes = bootstrap(admin(cluster), None, Parameters(replicas=0, users=(second,)))
     assert changes == ["set the password of internal user orders-analyst from a new version of its secret"]
-    assert signs_in(second.password) and not signs_in(first.password)
+    assert signs_in(cluster, second.password) and not signs_in(cluster, first.password)
 
 
 def test_a_rotation_gives_the_user_a_new_password_that_the_bootstrap_then_leaves_alone(cluster, moto_url, monkeypatch):
@@ -287,7 +289,6 @@ def test_a_rotation_gives_the_user_a_new_password_that_the_bootstrap_then_leaves
 
     from opensearch_setup import rotation
     from opensearch_setup.bootstrap import InternalUser, Parameters, bootstrap
-    from opensearch_setup.http import Auth, JsonHttp, OpenSearchError
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto_url)
     secrets = boto3.client("secretsmanager")
@@ -309,14 +310,7 @@ def test_a_rotation_gives_the_user_a_new_password_that_the_bootstrap_then_leaves
     assert current["VersionId"] == token and rotated["username"] == "orders-analyst"
     assert rotated["password"] != first["password"] and len(rotated["password"]) == 32
 
-    def signs_in(password: str) -> bool:
-        try:
-            JsonHttp(cluster.url, Auth("basic", "orders-analyst", password)).get("/_plugins/_security/authinfo")
-        except OpenSearchError:
-            return False
-        return True
-
-    assert signs_in(rotated["password"]) and not signs_in(first["password"])
+    assert signs_in(cluster, rotated["password"]) and not signs_in(cluster, first["password"])
     following = InternalUser("orders-analyst", rotated["password"], "orders_analyst", current["VersionId"])
     assert bootstrap(http, None, Parameters(replicas=0, users=(following,))) == []  # already there
     assert (
