@@ -91,6 +91,7 @@ def bootstrap(cluster: JsonHttp, dashboards: JsonHttp | None, parameters: Parame
         )
     changes += _template(cluster, index_template(parameters, with_ism))
     changes += _first_index(cluster)
+    changes += _new_fields_in_the_write_alias(cluster, index_template(parameters, with_ism)["template"]["mappings"])
     if parameters.security:
         changes += _roles(cluster, parameters)
         changes += _audit(cluster, _artefact("security/audit.json"))
@@ -137,6 +138,18 @@ def _first_index(cluster: JsonHttp) -> list[str]:
         return []
     cluster.send("PUT", f"/{FIRST_INDEX}", {"aliases": {WRITE_ALIAS: {"is_write_index": True}}})
     return [f"created index {FIRST_INDEX} with write alias {WRITE_ALIAS}"]
+
+
+def _new_fields_in_the_write_alias(cluster: JsonHttp, mappings: dict) -> list[str]:
+    """Adds to the indices of the write alias the fields the template gained since they were made:
+    their mapping is strict, so until the next rollover they would refuse the documents that carry
+    them. A field whose type changed is refused by OpenSearch, and the bootstrap fails saying so."""
+    changes = []
+    for index, current in sorted((cluster.get(f"/{WRITE_ALIAS}/_mapping") or {}).items()):
+        if not covers(current["mappings"].get("properties", {}), mappings["properties"]):
+            cluster.send("PUT", f"/{index}/_mapping", {"properties": mappings["properties"]})
+            changes.append(f"added the template's new fields to index {index}")
+    return changes
 
 
 def _roles(cluster: JsonHttp, parameters: Parameters) -> list[str]:

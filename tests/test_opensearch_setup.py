@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -336,3 +337,29 @@ def test_a_rotation_step_that_did_not_take_fails(cluster, moto_url, monkeypatch)
         rotation.give_to_user(secrets, admin(cluster), arn, token)
     with pytest.raises(ValueError, match="holds password version None"):
         rotation.check_user(secrets, admin(cluster), arn, token)
+
+
+def test_fields_the_template_gained_reach_the_write_index_made_before(cluster):
+    """An index made from an older template (no coarse_location) gets the new fields, so that the
+    job's documents, which carry them, are not refused by its strict mapping."""
+    from opensearch_setup.bootstrap import Parameters, bootstrap, index_template
+    from tests.support.opensearch_node import bulk_index
+
+    older = index_template(Parameters(replicas=0), with_ism=False)["template"]["mappings"]
+    for party in ("bill_customer", "ship_customer"):
+        del older["properties"][party]["properties"]["address"]["properties"]["coarse_location"]
+    http = admin(cluster)
+    http.send(
+        "PUT",
+        f"/{FIRST_INDEX}",
+        {"mappings": older, "settings": {"number_of_replicas": 0}, "aliases": {WRITE_ALIAS: {"is_write_index": True}}},
+    )
+    document = json.loads((Path(__file__).resolve().parent.parent / "events" / "streams" / "order.json").read_text())
+    refused = bulk_index(http, [document])
+    assert refused["errors"] and "strict_dynamic_mapping_exception" in json.dumps(refused)  # the test can fail
+    changes = bootstrap(http, None, Parameters(replicas=0))
+    assert f"added the template's new fields to index {FIRST_INDEX}" in changes
+    assert not bulk_index(http, [document])["errors"]
+    assert f"added the template's new fields to index {FIRST_INDEX}" not in bootstrap(
+        http, None, Parameters(replicas=0)
+    )

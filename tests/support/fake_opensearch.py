@@ -86,6 +86,7 @@ class FakeOpenSearch(LocalServer):
             (r"/api/saved_objects/_import", self._import),
             (r"/api/saved_objects/([^/]+)/([^/]+)", self._saved_object),
             (r"/([^/_][^/]*)/_bulk", self._bulk),
+            (r"/([^/_][^/]*)/_mapping", self._mapping),
             (r"/([^/_][^/]*)", self._index),
         ]
         for pattern, handler in routes:
@@ -167,6 +168,15 @@ class FakeOpenSearch(LocalServer):
         self.indices[index] = {"aliases": aliases}
         return 200, {"acknowledged": True, "shards_acknowledged": True, "index": index}
 
+    def _mapping(self, method, query, raw, headers, target):
+        """An index's mapping is its template's (indices here are made from the current one)."""
+        indices = [i for i, found in self.indices.items() if i == target or target in found["aliases"]]
+        if not indices:
+            return 404, error(404, "index_not_found_exception", f"no such index [{target}]")
+        if method == "PUT":
+            return 200, {"acknowledged": True}
+        return 200, {index: {"mappings": self._template_of(index)["template"]["mappings"]} for index in indices}
+
     def _bulk(self, method, query, raw, headers, target):
         """The bulk API's `index` actions: each item answered on its own, `errors` true if any failed."""
         self.bulk_requests += 1
@@ -240,12 +250,16 @@ class FakeOpenSearch(LocalServer):
         self.indices.setdefault(target, {"aliases": {}})
         return target
 
-    def _unmapped(self, index: str, document: dict) -> str | None:
-        """The first field of `document` the strict mapping of `index`'s template lacks, if any."""
+    def _template_of(self, index: str) -> dict:
         for template in self.templates.values():
             if any(re.fullmatch(p.replace("*", ".*"), index) for p in template["index_patterns"]):
-                return _first_unmapped(document, template["template"]["mappings"]["properties"])
-        return None
+                return template
+        return {"template": {"mappings": {}}}
+
+    def _unmapped(self, index: str, document: dict) -> str | None:
+        """The first field of `document` the strict mapping of `index`'s template lacks, if any."""
+        properties = self._template_of(index)["template"]["mappings"].get("properties")
+        return None if properties is None else _first_unmapped(document, properties)
 
     def _security(self, store, method, query, raw, headers, name):
         if method == "PUT":
