@@ -89,9 +89,10 @@ def bootstrap(cluster: JsonHttp, dashboards: JsonHttp | None, parameters: Parame
             "the template (indices are not rolled over nor deleted)",
             POLICY_ID,
         )
-    changes += _template(cluster, index_template(parameters, with_ism))
+    template = index_template(parameters, with_ism)
+    changes += _template(cluster, template)
     changes += _first_index(cluster)
-    changes += _new_fields_in_the_write_alias(cluster, index_template(parameters, with_ism)["template"]["mappings"])
+    changes += _new_fields_in_the_write_alias(cluster, template["template"]["mappings"])
     if parameters.security:
         changes += _roles(cluster, parameters)
         changes += _audit(cluster, _artefact("security/audit.json"))
