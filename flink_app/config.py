@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ INITIAL_POSITIONS = ("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP")
 MAX_RECORDS_PER_CALL = 10_000  # GetRecords' limit
 JAVA_INT_MAX = 2**31 - 1  # counts and sizes go to Java ints
 MAX_MILLIS = 100 * 365 * 86_400_000  # a century: durations go to Java longs, with sums and offsets of their own
+SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+")
 MSF_RUN_OPTIONS = "kinesis.analytics.flink.run.options"  # MSF's own group (entry point, jars): not the job's
 
 # group -> key -> default (None: no default; required where the setting is used)
@@ -79,6 +81,7 @@ PROPERTIES: dict[str, dict[str, str | None]] = {
         "auth": "none",
         "username": None,
         "password": None,
+        "password_secret_arn": None,
         "region": None,
         "bulk_max_documents": "1000",
         "bulk_max_mb": "5",
@@ -117,7 +120,8 @@ class OpenSearchSettings:
     url: str
     index: str  # the write alias
     username: str | None  # basic auth (the security plugin's internal users)
-    password: str | None
+    password: str | None  # or, outside a laptop, the secret holding it (the writer reads it when it opens)
+    password_secret_arn: str | None
     sigv4_region: str | None  # SigV4 for Amazon OpenSearch Service
     bulk_max_documents: int
     bulk_max_bytes: int
@@ -313,9 +317,16 @@ def _opensearch(values: dict[str, dict[str, str | None]]) -> OpenSearchSettings 
     if not group["url"].startswith(("http://", "https://")):
         raise ConfigError(f"opensearch.url must be an http(s) URL, got {group['url']!r}")
     auth = _choice(values, "opensearch", "auth", ("none", "basic", "sigv4"))
-    username = password = region = None
+    username = password = password_secret_arn = region = None
     if auth == "basic":
-        username, password = _required(values, "opensearch", "username"), _required(values, "opensearch", "password")
+        username = _required(values, "opensearch", "username")
+        password, password_secret_arn = group["password"], group["password_secret_arn"]
+        if (password is None) == (password_secret_arn is None):
+            raise ConfigError("opensearch auth basic takes one of password and password_secret_arn")
+        if password_secret_arn is not None and not SECRET_ARN.fullmatch(password_secret_arn):
+            raise ConfigError(
+                f"opensearch.password_secret_arn must be a Secrets Manager secret ARN, got {password_secret_arn!r}"
+            )
     if auth == "sigv4":
         region = _required(values, "opensearch", "region")
     return OpenSearchSettings(
@@ -323,6 +334,7 @@ def _opensearch(values: dict[str, dict[str, str | None]]) -> OpenSearchSettings 
         index=_required(values, "opensearch", "index"),
         username=username,
         password=password,
+        password_secret_arn=password_secret_arn,
         sigv4_region=region,
         bulk_max_documents=_integer(values, "opensearch", "bulk_max_documents", 1),
         bulk_max_bytes=round(_number(values, "opensearch", "bulk_max_mb", minimum=0.01) * 2**20),

@@ -67,8 +67,12 @@ def opensearch_sink_ddl(settings: OpenSearchSettings, dead_letter_path: str) -> 
         "max-attempts": str(settings.max_attempts),
         "bulk.max-in-flight": str(settings.max_in_flight_requests),
     }
-    if settings.username is not None and settings.password is not None:  # set together (flink_app.config)
-        options |= {"username": settings.username, "password": settings.password}
+    if settings.username is not None:  # with a password or the secret holding it (flink_app.config)
+        options["username"] = settings.username
+    if settings.password is not None:
+        options["password"] = settings.password
+    if settings.password_secret_arn is not None:
+        options["password-secret-arn"] = settings.password_secret_arn
     if settings.sigv4_region is not None:
         options["sigv4.region"] = settings.sigv4_region
     return f"""CREATE TABLE opensearch_orders (line_id STRING, document BYTES) WITH (

@@ -15,6 +15,7 @@ from flink_app.reference import ReferenceSource
 
 ROOT = Path(__file__).resolve().parent.parent
 ARN = "arn:aws:kinesis:eu-west-1:123456789012:stream/{}"
+SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-writer-AbCdEf"
 MSF_GROUPS = {
     "job": {"source": "kinesis", "out_of_orderness_seconds": "30"},
     "kinesis": {
@@ -119,7 +120,27 @@ def test_the_command_line_overrides_the_properties(tmp_path):
         ({"geocoder": {"url": "http://g", "batch_size": "500"}}, "geocoder.batch_size must be at most 100"),
         ({"geocoder": {"url": "http://g", "batch_size": "2.5"}}, "geocoder.batch_size must be a whole number"),
         ({"geocoder": {"url": "http://g", "auth": "iam"}}, "geocoder.region is required when geocoder.auth is iam"),
-        ({"opensearch": {"url": "http://os", "auth": "basic", "username": "job"}}, "opensearch.password is required"),
+        (
+            {"opensearch": {"url": "http://os", "auth": "basic", "username": "job"}},
+            "opensearch auth basic takes one of password and password_secret_arn",
+        ),
+        (
+            {
+                "opensearch": {
+                    "url": "http://os",
+                    "auth": "basic",
+                    "username": "job",
+                    "password": "p",
+                    "password_secret_arn": SECRET,
+                }
+            },
+            "opensearch auth basic takes one of password and password_secret_arn",
+        ),
+        (
+            {"opensearch": {"url": "http://os", "auth": "basic", "username": "job", "password_secret_arn": "writer"}},
+            "opensearch.password_secret_arn must be a Secrets Manager secret ARN",
+        ),
+        ({"opensearch": {"url": "http://os", "auth": "basic", "password": "p"}}, "opensearch.username is required"),
         ({"opensearch": {"url": "http://os", "auth": "sigv4"}}, "opensearch.region is required"),
         ({"opensearch": {"url": "http://os", "auth": "iam"}}, "opensearch.auth must be one of none, basic, sigv4"),
     ],
@@ -128,6 +149,18 @@ def test_bad_configuration_is_refused_with_the_property_named(change, message):
     with pytest.raises(ConfigError) as refused:
         build_config({**MSF_GROUPS, **change})
     assert message in str(refused.value)
+
+
+def test_a_password_kept_in_a_secret_reaches_the_sink_as_its_arn_only():
+    """The password itself never travels through the properties or the SQL: the writer reads the
+    secret when it opens (tests/test_flink_opensearch.py runs it against moto's Secrets Manager)."""
+    from flink_app.sinks import opensearch_sink_ddl
+
+    opensearch = {"url": "https://os.example", "auth": "basic", "username": "job", "password_secret_arn": SECRET}
+    settings = build_config({**MSF_GROUPS, "opensearch": opensearch}).opensearch
+    ddl = opensearch_sink_ddl(settings, "s3://curated/dlq")
+    assert f"'password-secret-arn' = '{SECRET}'" in ddl and "'password'" not in ddl
+    assert "'username' = 'job'" in ddl
 
 
 def test_geocoder_and_opensearch_groups_become_typed_settings(tmp_path):

@@ -1,5 +1,5 @@
 """The job's OpenSearch sink end to end on the MiniCluster, over real HTTP into the real local
-node (opensearch_setup.local), signed in as the writer role: the documents indexed must be exactly
+node (opensearch_setup.local), signed in as the writer role (its password read from a secret in moto's Secrets Manager): the documents indexed must be exactly
 the curated documents, also through the 429s of a tiny write thread pool, on a replay and across a
 kill; documents the cluster refuses must be dead letters with the reason, not lost. SigV4 and
 faults a real node cannot be made to give (503s, single items throttled) are checked against the
@@ -11,7 +11,9 @@ import copy
 import json
 import os
 from pathlib import Path
+from urllib.parse import quote
 
+import boto3
 import pytest
 
 from opensearch_setup.__main__ import main as setup_opensearch
@@ -54,10 +56,15 @@ def throttling_cluster():
 
 
 @pytest.fixture(scope="module")
-def indexed(tmp_path_factory, throttling_cluster):
-    """A job run with small batches into the throttling node, whose mapping lacks `promo.purpose`."""
+def indexed(tmp_path_factory, throttling_cluster, moto_url):
+    """A job run with small batches into the throttling node, whose mapping lacks `promo.purpose`,
+    signed in with a password the writer reads from a secret (moto's Secrets Manager), as in AWS."""
     root = generate(tmp_path_factory.mktemp("opensearch"), customers=200, sales=3000, seed=31)
     group = bootstrapped_with_writer(throttling_cluster)
+    secret = boto3.client("secretsmanager", endpoint_url=moto_url, region_name="eu-west-1").create_secret(
+        Name="orders-writer",
+        SecretString=json.dumps({"username": group["username"], "password": group.pop("password")}),
+    )
     without_promo_purpose(throttling_cluster)
     properties = root / "properties.json"
     properties.write_text(
@@ -65,13 +72,18 @@ def indexed(tmp_path_factory, throttling_cluster):
             [
                 {
                     "PropertyGroupId": "opensearch",
-                    "PropertyMap": {**group, "bulk_max_documents": "50", "max_attempts": "30"},
+                    "PropertyMap": {
+                        **group,
+                        "password_secret_arn": secret["ARN"],
+                        "bulk_max_documents": "50",
+                        "max_attempts": "30",
+                    },
                 }
             ]
         )
     )
     rejections_before = write_rejections(throttling_cluster)
-    run_job(root, "--properties", str(properties))
+    run_job(root, "--properties", str(properties), env={**os.environ, "AWS_ENDPOINT_URL_SECRETS_MANAGER": moto_url})
     return root, throttling_cluster, write_rejections(throttling_cluster) - rejections_before
 
 
@@ -94,10 +106,17 @@ def test_the_nodes_429s_went_through_the_retry_path(indexed):
     assert rejections > 0
 
 
-def test_a_second_run_over_the_same_orders_overwrites_instead_of_duplicating(indexed, tmp_path):
+def test_a_second_run_over_the_same_orders_overwrites_instead_of_duplicating(indexed, tmp_path, moto_url):
     root, cluster, _ = indexed
     before = indexed_documents(cluster, WRITE_ALIAS)
-    run_job(root, "--properties", str(root / "properties.json"), "--out", str(tmp_path / "again"))
+    run_job(
+        root,
+        "--properties",
+        str(root / "properties.json"),
+        "--out",
+        str(tmp_path / "again"),
+        env={**os.environ, "AWS_ENDPOINT_URL_SECRETS_MANAGER": moto_url},
+    )
     assert indexed_documents(cluster, WRITE_ALIAS) == before
     versions = admin(cluster).send("POST", f"/{WRITE_ALIAS}/_search", {"size": 1, "version": True})
     assert versions["hits"]["hits"][0]["_version"] >= 2  # written again, in place
@@ -111,10 +130,14 @@ def test_killed_mid_run_and_resumed_the_sink_loses_no_document(killed_and_resume
     assert killed_and_resumed.indexed == curated_documents(killed_and_resumed.root / "out")
 
 
+SIGNED_INDEX = "orders-ü+signed"  # a valid index name whose path segment must be encoded
+
+
 @pytest.fixture(scope="module")
 def signed(tmp_path_factory):
     """A job run against the fake cluster that wants SigV4-signed requests (checked with botocore),
-    answers its first bulk requests 429 and 503 and a few items 429."""
+    answers its first bulk requests 429 and 503 and a few items 429; into an index whose name must
+    be encoded, through a URL with a query (`filter_path`)."""
     root = generate(tmp_path_factory.mktemp("sigv4"), customers=100, sales=600, seed=33)
     cluster = FakeOpenSearch()
     assert setup_opensearch(["--url", cluster.url, "--no-security"]) == 0
@@ -128,7 +151,12 @@ def signed(tmp_path_factory):
             [
                 {
                     "PropertyGroupId": "opensearch",
-                    "PropertyMap": {"url": cluster.url, "auth": "sigv4", "region": "eu-west-1"},
+                    "PropertyMap": {
+                        "url": cluster.url,
+                        "index": SIGNED_INDEX,
+                        "auth": "sigv4",
+                        "region": "eu-west-1",
+                    },
                 }
             ]
         )
@@ -142,8 +170,8 @@ def signed(tmp_path_factory):
 
 def test_signed_requests_are_taken_and_faulty_answers_retried(signed):
     root, cluster, throttled = signed
-    assert cluster.documents[FIRST_INDEX] == curated_documents(root / "out")
-    assert set(throttled) <= set(cluster.documents[FIRST_INDEX])
+    assert cluster.documents[SIGNED_INDEX] == curated_documents(root / "out")
+    assert set(throttled) <= set(cluster.documents[SIGNED_INDEX])
     assert cluster.bulk_faults == [] and all(faults == [] for faults in cluster.item_faults.values())
 
 
@@ -161,8 +189,10 @@ def _first_sale_lines(root: Path, count: int) -> list[tuple[int, int]]:
     return lines
 
 
-def test_the_fake_cluster_refuses_a_wrong_signature(signed):
-    """The signature check above can fail: a request signed with another secret is refused."""
+@pytest.mark.parametrize("right_secret", [True, False], ids=["botocore-signed", "other-secret"])
+def test_the_fake_cluster_checks_signatures_as_botocore_computes_them(signed, right_secret):
+    """The signature check above holds: a request botocore signs, with an encoded path and a query
+    botocore encodes itself, is taken; one signed with another secret is refused."""
     import urllib.error
     import urllib.request
 
@@ -174,13 +204,18 @@ def test_the_fake_cluster_refuses_a_wrong_signature(signed):
     body = b'{"index":{"_id":"x"}}\n{"line_id":"x"}\n'
     request = AWSRequest(
         method="POST",
-        url=cluster.url + "/orders-write/_bulk",
+        url=cluster.url + "/" + quote(SIGNED_INDEX, safe="") + "/_bulk",
+        params={"filter_path": "errors,items.*.status"},
         data=body,
         headers={"Content-Type": "application/x-ndjson"},
     )
-    SigV4Auth(Credentials(os.environ["AWS_ACCESS_KEY_ID"], "not-the-secret"), "es", "eu-west-1").add_auth(request)
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(
-            urllib.request.Request(request.url, data=body, headers=dict(request.headers), method="POST")
-        )
-    assert refused.value.code == 403
+    secret = os.environ["AWS_SECRET_ACCESS_KEY"] if right_secret else "not-the-secret"
+    SigV4Auth(Credentials(os.environ["AWS_ACCESS_KEY_ID"], secret), "es", "eu-west-1").add_auth(request)
+    sent = request.prepare()  # the URL with its query as botocore encodes it
+    try:
+        status = urllib.request.urlopen(
+            urllib.request.Request(sent.url, data=body, headers=dict(sent.headers), method="POST")
+        ).status
+    except urllib.error.HTTPError as refused:
+        status = refused.code
+    assert status == (200 if right_secret else 403)

@@ -13,7 +13,7 @@ import threading
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.support.http_stub import LocalServer
 
@@ -35,7 +35,7 @@ class FakeOpenSearch(LocalServer):
         self.templates: dict[str, dict] = {}
         self.policies: dict[str, dict] = {}
         self.indices: dict[str, dict] = {}  # index -> {"aliases": {...}}
-        self.roles: dict[str, dict] = {}
+        self.roles: dict[str, dict] = {"all_access": {}, "security_manager": {}}  # Amazon OpenSearch Service's own
         self.role_mappings: dict[str, dict] = {}
         self.internal_users: dict[str, dict] = {}  # name -> what was PUT (the password included)
         self.audit: dict = {"enabled": True, "audit": {"enable_rest": True}, "compliance": {"enabled": True}}
@@ -55,9 +55,13 @@ class FakeOpenSearch(LocalServer):
             def _serve(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 url = urlsplit(self.path)
+                headers = dict(self.headers.items())
+                problem = fake._signature_problem(self.command, self.path, raw, headers) if fake.sigv4 else None
                 with fake._lock:
-                    status, answer = fake.route(
-                        self.command, unquote(url.path), parse_qs(url.query), raw, dict(self.headers.items())
+                    status, answer = (
+                        (403, {"message": problem})
+                        if problem
+                        else fake.route(self.command, unquote(url.path), parse_qs(url.query), raw, headers)
                     )
                 data = json.dumps(answer).encode()
                 self.send_response(status)
@@ -92,12 +96,6 @@ class FakeOpenSearch(LocalServer):
         for pattern, handler in routes:
             match = re.fullmatch(pattern, path)
             if match:
-                if self.sigv4:
-                    problem = self._signature_problem(
-                        method, path + (f"?{urlencode(query, doseq=True)}" if query else ""), raw, headers
-                    )
-                    if problem:
-                        return 403, {"message": problem}
                 status, answer = handler(method, query, raw, headers, *match.groups())
                 if method != "GET" and status < 300:
                     self.writes.append((method, path))
@@ -209,9 +207,10 @@ class FakeOpenSearch(LocalServer):
             items.append({"index": {"_index": index, "_id": document_id, **result}})
         return 200, {"took": 1, "errors": any(i["index"]["status"] >= 300 for i in items), "items": items}
 
-    def _signature_problem(self, method: str, path: str, raw: bytes, headers: dict) -> str | None:
+    def _signature_problem(self, method: str, target: str, raw: bytes, headers: dict) -> str | None:
         """Why the request's SigV4 signature is not the one botocore computes from the same signed
-        headers and the expected credentials; None when it is."""
+        headers, the request target as it came (path and query still encoded, as a domain reads
+        them) and the expected credentials; None when it is."""
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
         from botocore.credentials import Credentials
@@ -230,7 +229,7 @@ class FakeOpenSearch(LocalServer):
             return f"credential scope {access_key}/{region}/{service} is not {expected_key}/{expected_region}/es"
         request = AWSRequest(
             method=method,
-            url=self.url + path,
+            url=self.url + target,
             data=raw,
             headers={name: lower[name] for name in signed.split(";") if name != "host"},
         )

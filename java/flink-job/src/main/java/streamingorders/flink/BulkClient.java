@@ -22,6 +22,7 @@ import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
 /**
  * Sends one bulk request to OpenSearch's `_bulk` API without waiting for it, and sorts its answer
@@ -29,7 +30,9 @@ import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
  * 5xx; the items answered 429 or 5xx), and the items refused for what they hold (a mapping error),
  * with the reason. With `_id` set, sending a document again overwrites it, so retries never
  * duplicate. Requests are signed with the AWS SDK's SigV4 signer and default credentials chain
- * (in MSF: the application's role) when a region is set.
+ * (in MSF: the application's role) when a region is set; the request sent is the one signed (its
+ * path and query encoded by the SDK), so the domain computes the same canonical request. The
+ * answer is filtered to what is sorted (`filter_path`): a status per item, the error of a refused one.
  */
 final class BulkClient {
     static final class Document {
@@ -67,9 +70,10 @@ final class BulkClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CONTENT_TYPE = "application/x-ndjson";
+    private static final String FILTER_PATH = "errors,items.*.status,items.*.error.type,items.*.error.reason";
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
-    private final URI endpoint;
+    private final SdkHttpRequest target;
     private final String authorization;
     private final String sigv4Region;
     private final String sigv4Service;
@@ -77,13 +81,23 @@ final class BulkClient {
     private final AwsV4HttpSigner signer;
 
     BulkClient(BulkSettings settings) {
-        this.endpoint = URI.create(settings.url + "/" + settings.index + "/_bulk");
-        this.authorization = settings.username == null ? null : "Basic " + Base64.getEncoder().encodeToString(
-                (settings.username + ":" + settings.password).getBytes(StandardCharsets.UTF_8));
+        this.target = bulkRequest(settings.url, settings.index);
+        this.authorization = settings.username == null ? null : basic(settings.username,
+                settings.passwordSecretArn == null ? settings.password : SecretPassword.read(settings.passwordSecretArn));
         this.sigv4Region = settings.sigv4Region;
         this.sigv4Service = settings.sigv4Service;
         this.credentials = sigv4Region == null ? null : DefaultCredentialsProvider.builder().build();
         this.signer = sigv4Region == null ? null : AwsV4HttpSigner.create();
+    }
+
+    /** `POST <url>/<index>/_bulk?filter_path=...`, the index encoded as a path segment. */
+    static SdkHttpRequest bulkRequest(String url, String index) {
+        URI base = URI.create(url);
+        return SdkHttpRequest.builder().method(SdkHttpMethod.POST).uri(base)
+                .encodedPath(base.getRawPath() + "/" + SdkHttpUtils.urlEncode(index) + "/_bulk")
+                .putRawQueryParameter("filter_path", FILTER_PATH)
+                .putHeader("Content-Type", CONTENT_TYPE)
+                .build();
     }
 
     /**
@@ -143,28 +157,27 @@ final class BulkClient {
             body.write('\n');
         }
         byte[] bytes = body.toByteArray();
-        HttpRequest.Builder builder = HttpRequest.newBuilder(endpoint)
+        SdkHttpRequest sent = signer == null ? target : signer.sign(r -> r.identity(credentials.resolveCredentials())
+                .request(target)
+                .payload(ContentStreamProvider.fromByteArrayUnsafe(bytes))
+                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, sigv4Service)
+                .putProperty(AwsV4HttpSigner.REGION_NAME, sigv4Region)).request();
+        HttpRequest.Builder builder = HttpRequest.newBuilder(sent.getUri())
                 .timeout(Duration.ofSeconds(60))
-                .header("Content-Type", CONTENT_TYPE)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+        sent.headers().forEach((name, values) -> {
+            if (!name.equalsIgnoreCase("Host")) {  // HttpClient sets Host
+                values.forEach(value -> builder.header(name, value));
+            }
+        });
         if (authorization != null) {
             builder.header("Authorization", authorization);
         }
-        if (signer != null) {
-            SdkHttpRequest unsigned = SdkHttpRequest.builder().method(SdkHttpMethod.POST).uri(endpoint)
-                    .putHeader("Content-Type", CONTENT_TYPE).build();
-            SdkHttpRequest signed = signer.sign(r -> r.identity(credentials.resolveCredentials())
-                    .request(unsigned)
-                    .payload(ContentStreamProvider.fromByteArrayUnsafe(bytes))
-                    .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, sigv4Service)
-                    .putProperty(AwsV4HttpSigner.REGION_NAME, sigv4Region)).request();
-            signed.headers().forEach((name, values) -> {
-                if (!name.equalsIgnoreCase("Host") && !name.equalsIgnoreCase("Content-Type")) {  // HttpClient sets Host
-                    values.forEach(value -> builder.header(name, value));
-                }
-            });
-        }
         return builder.build();
+    }
+
+    private static String basic(String username, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     private static String quoted(String text) {

@@ -7,7 +7,8 @@ final class BulkSettings implements Serializable {
     final String url;
     final String index;
     final String username;  // basic auth; null: none
-    final String password;
+    final String password;  // or, with passwordSecretArn, read from that secret when the writer opens
+    final String passwordSecretArn;
     final String sigv4Region;  // SigV4-sign for Amazon OpenSearch Service in this region; null: do not sign
     final String sigv4Service;  // es (managed domains) or aoss (serverless)
     final int maxDocuments;
@@ -17,13 +18,15 @@ final class BulkSettings implements Serializable {
     final long backoffMillis;
     final int maxInFlight;  // unanswered requests per subtask
 
-    BulkSettings(String url, String index, String username, String password, String sigv4Region, String sigv4Service,
+    BulkSettings(String url, String index, String username, String password, String passwordSecretArn,
+                 String sigv4Region, String sigv4Service,
                  int maxDocuments, int maxBytes, long flushIntervalMillis, int maxAttempts, long backoffMillis,
                  int maxInFlight) {
         this.url = url;
         this.index = index;
         this.username = username;
         this.password = password;
+        this.passwordSecretArn = passwordSecretArn;
         this.sigv4Region = sigv4Region;
         this.sigv4Service = sigv4Service;
         this.maxDocuments = maxDocuments;

@@ -24,6 +24,8 @@ public final class OpenSearchSinkFactory implements DynamicTableSinkFactory {
             .defaultValue("document");
     static final ConfigOption<String> USERNAME = ConfigOptions.key("username").stringType().noDefaultValue();
     static final ConfigOption<String> PASSWORD = ConfigOptions.key("password").stringType().noDefaultValue();
+    static final ConfigOption<String> PASSWORD_SECRET_ARN = ConfigOptions.key("password-secret-arn").stringType()
+            .noDefaultValue().withDescription("instead of password: the Secrets Manager secret holding it, read when the writer opens");
     static final ConfigOption<String> SIGV4_REGION = ConfigOptions.key("sigv4.region").stringType().noDefaultValue()
             .withDescription("sign requests (AWS SigV4) for Amazon OpenSearch Service in this region");
     static final ConfigOption<String> SIGV4_SERVICE = ConfigOptions.key("sigv4.service").stringType().defaultValue("es");
@@ -49,7 +51,7 @@ public final class OpenSearchSinkFactory implements DynamicTableSinkFactory {
 
     @Override
     public Set<ConfigOption<?>> optionalOptions() {
-        return Set.of(INDEX, ID_COLUMN, DOCUMENT_COLUMN, USERNAME, PASSWORD, SIGV4_REGION, SIGV4_SERVICE, MAX_DOCUMENTS, MAX_BYTES, FLUSH_INTERVAL,
+        return Set.of(INDEX, ID_COLUMN, DOCUMENT_COLUMN, USERNAME, PASSWORD, PASSWORD_SECRET_ARN, SIGV4_REGION, SIGV4_SERVICE, MAX_DOCUMENTS, MAX_BYTES, FLUSH_INTERVAL,
                 MAX_IN_FLIGHT, MAX_ATTEMPTS, BACKOFF);
     }
 
@@ -63,6 +65,7 @@ public final class OpenSearchSinkFactory implements DynamicTableSinkFactory {
         int documentPosition = columnPosition(columns, DOCUMENT_COLUMN, options);
         BulkSettings settings = new BulkSettings(options.get(URL).replaceAll("/+$", ""), options.get(INDEX),
                 options.getOptional(USERNAME).orElse(null), options.getOptional(PASSWORD).orElse(null),
+                options.getOptional(PASSWORD_SECRET_ARN).orElse(null),
                 options.getOptional(SIGV4_REGION).orElse(null), options.get(SIGV4_SERVICE),
                 options.get(MAX_DOCUMENTS), options.get(MAX_BYTES), options.get(FLUSH_INTERVAL).toMillis(),
                 options.get(MAX_ATTEMPTS), options.get(BACKOFF).toMillis(), options.get(MAX_IN_FLIGHT));

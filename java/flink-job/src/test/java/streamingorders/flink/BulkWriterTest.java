@@ -56,7 +56,7 @@ class BulkWriterTest {
 
     private OneInputStreamOperatorTestHarness<RowData, String> harness(int maxDocuments) throws Exception {
         BulkSettings settings = new BulkSettings("http://127.0.0.1:" + server.getAddress().getPort(), "orders-write",
-                null, null, null, null, maxDocuments, 1 << 20, 3_600_000, 3, 1, 2);
+                null, null, null, null, null, maxDocuments, 1 << 20, 3_600_000, 3, 1, 2);
         return new OneInputStreamOperatorTestHarness<>(new BulkWriter.Factory(settings, 0, 1));
     }
 
