@@ -25,6 +25,7 @@ WRITE_ALIAS = "orders-write"  # where the job writes; ISM rolls it over
 READ_ALIAS = "orders"  # every orders index; what Dashboards and analysts read
 FIRST_INDEX = "orders-000001"
 ROLES = ("orders_analyst", "orders_writer", "orders_admin")
+MASTER_ROLES = ("all_access", "security_manager")  # what the domain's master user is mapped to
 ISM_SETTING = "plugins.index_state_management.rollover_alias"
 LOG = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ class Parameters:
     retention_days: int = 30
     backend_roles: dict[str, tuple[str, ...]] | None = None  # role -> IAM role ARNs (or other backend roles)
     users: tuple[InternalUser, ...] = ()
+    break_glass_roles: tuple[str, ...] = ()  # mapped as the master user is (MASTER_ROLES)
+    former_break_glass_roles: tuple[str, ...] = ()  # named by the run before: unmapped unless named again
     security: bool = True  # the cluster has the security plugin (fine-grained access control)
 
 
@@ -95,6 +98,7 @@ def bootstrap(cluster: JsonHttp, dashboards: JsonHttp | None, parameters: Parame
     changes += _new_fields_in_the_write_alias(cluster, template["template"]["mappings"])
     if parameters.security:
         changes += _roles(cluster, parameters)
+        changes += _break_glass(cluster, parameters)
         changes += _audit(cluster, _artefact("security/audit.json"))
     if dashboards is not None:
         changes += _saved_objects(dashboards, saved_objects())
@@ -169,6 +173,34 @@ def _roles(cluster: JsonHttp, parameters: Parameters) -> list[str]:
             changes += _put_if_different(
                 cluster, f"/_plugins/_security/api/rolesmapping/{name}", name, body, "role mapping"
             )
+    return changes
+
+
+def _break_glass(cluster: JsonHttp, parameters: Parameters) -> list[str]:
+    """The named break-glass admins, mapped where the master user is, so that someone can mend the
+    security configuration when the bootstrap's role (the master user) is locked or lost. Those the
+    run before named and this one does not are unmapped; every other principal of those mappings
+    (the master user itself) is kept. A role the cluster lacks (security_manager is Amazon
+    OpenSearch Service's) is left out with a warning."""
+    changes = []
+    for name in MASTER_ROLES:
+        if cluster.get(f"/_plugins/_security/api/roles/{name}") is None:
+            LOG.warning("the cluster has no role %s: the break-glass admins are not mapped to it", name)
+            continue
+        path = f"/_plugins/_security/api/rolesmapping/{name}"
+        current = (cluster.get(path) or {}).get(name)
+        had = (current or {}).get("backend_roles", [])
+        kept = [r for r in had if r in parameters.break_glass_roles or r not in parameters.former_break_glass_roles]
+        wanted = kept + [r for r in parameters.break_glass_roles if r not in kept]
+        if wanted == had:
+            continue
+        body = {
+            key: current[key]
+            for key in ("users", "hosts", "and_backend_roles", "description")
+            if current and key in current
+        }
+        cluster.send("PUT", path, {**body, "backend_roles": wanted})
+        changes.append(f"mapped the break-glass admins {', '.join(parameters.break_glass_roles) or 'none'} to {name}")
     return changes
 
 

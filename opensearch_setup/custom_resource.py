@@ -4,7 +4,8 @@ leaves the cluster as it is (the orders stay with the domain). Every outcome is 
 CloudFormation (cfn_response).
 
 ResourceProperties: Endpoint (https://...), Region, and optionally DashboardsEndpoint, Shards,
-Replicas, RetentionDays, AnalystRoles, WriterRoles, AdminRoles (lists of IAM role ARNs),
+Replicas, RetentionDays, AnalystRoles, WriterRoles, AdminRoles, BreakGlassRoles (lists of IAM role
+ARNs; break-glass roles named before and no longer are unmapped),
 DashboardsUsers (a list of {Secret, Role}: a Secrets Manager secret holding {"username",
 "password"} of an internal user to create, and the role it signs in as), Auth (sigv4 | none; none
 for a cluster without auth)."""
@@ -31,24 +32,34 @@ def handler(event: dict, context: object) -> None:
 
 def bootstrap_action(event: dict) -> tuple[str, dict]:
     physical_id = event.get("PhysicalResourceId") or f"opensearch-bootstrap-{event['LogicalResourceId']}"
-    changes = [] if event["RequestType"] == "Delete" else apply(event["ResourceProperties"])
+    if event["RequestType"] == "Delete":
+        changes = []
+    else:
+        changes = apply(event["ResourceProperties"], event.get("OldResourceProperties", {}))
     LOG.info("bootstrap %s: %s", event["RequestType"], changes or "nothing to change")
     return physical_id, {"Changes": len(changes)}
 
 
-def apply(properties: dict) -> list[str]:
+def apply(properties: dict, former: dict) -> list[str]:
     auth = Auth(properties.get("Auth", "sigv4"), region=properties["Region"])
     parameters = Parameters(
         shards=int(properties.get("Shards", 1)),
         replicas=int(properties.get("Replicas", 1)),
         retention_days=int(properties.get("RetentionDays", 30)),
-        backend_roles={role: tuple(arn for arn in properties.get(ROLE_PROPERTIES[role], []) if arn) for role in ROLES},
+        backend_roles={role: _arns(properties, ROLE_PROPERTIES[role]) for role in ROLES},
         users=tuple(_internal_user(user, properties["Region"]) for user in properties.get("DashboardsUsers", [])),
+        break_glass_roles=_arns(properties, "BreakGlassRoles"),
+        former_break_glass_roles=_arns(former, "BreakGlassRoles"),
     )
     dashboards = properties.get("DashboardsEndpoint")
     return bootstrap(
         JsonHttp(properties["Endpoint"], auth), JsonHttp(dashboards, auth) if dashboards else None, parameters
     )
+
+
+def _arns(properties: dict, name: str) -> tuple[str, ...]:
+    """A list property's ARNs; an empty list parameter arrives as [""]."""
+    return tuple(arn for arn in properties.get(name, []) if arn)
 
 
 def _internal_user(user: dict, region: str) -> InternalUser:

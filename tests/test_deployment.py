@@ -58,7 +58,7 @@ def test_the_built_bootstrap_function_sets_up_a_cluster_on_lambdas_runtime(sam_b
     assert result.returncode == 0, result.stderr
     [(_, _, _, response)] = cloudformation.requests
     assert response["Status"] == "SUCCESS", response["Reason"]
-    assert "orders" in cluster.templates and cluster.policies and cluster.roles
+    assert "orders" in cluster.templates and cluster.policies and "orders_analyst" in cluster.roles
     assert "orders_analyst" not in cluster.role_mappings  # an empty list parameter maps no one
 
 
@@ -103,7 +103,8 @@ def test_dashboards_users_are_created_from_generated_secrets_the_bootstrap_alone
         assert generated["GenerateStringKey"] == "password" and generated["PasswordLength"] >= 16
         assert json.loads(generated["SecretStringTemplate"])["username"] in ("orders-admin", "orders-analyst")
     [policy] = template["Resources"]["BootstrapFunctionRole"]["Properties"]["Policies"]
-    [reads] = [s for s in policy["PolicyDocument"]["Statement"] if "secretsmanager:GetSecretValue" in s["Action"]]
+    statements = policy["PolicyDocument"]["Statement"]
+    [reads] = [s for s in statements if s["Effect"] == "Allow" and "secretsmanager:GetSecretValue" in s["Action"]]
     assert sorted(r["Ref"] for r in reads["Resource"]) == sorted(users)
 
 

@@ -422,3 +422,56 @@ def test_a_dashboards_password_is_read_by_the_bootstrap_the_admins_and_its_own_u
     assert secret_readers(rendered, "DashboardsAdminSecretPolicy") == ["<BootstrapFunctionRole.Arn>", ADMIN]
     analyst_readers = ["<BootstrapFunctionRole.Arn>", ADMIN] + ([a for a in analysts.split(",")] if analysts else [])
     assert secret_readers(rendered, "DashboardsAnalystSecretPolicy") == analyst_readers
+
+
+def master_functions(rendered: Rendered) -> list[str]:
+    """The functions that run as the domain's master user (the bootstrap's role)."""
+    return [
+        name
+        for name, resource in rendered.template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+        and resource["Properties"].get("Role") == {"Fn::GetAtt": ["BootstrapFunctionRole", "Arn"]}
+    ]
+
+
+def test_the_master_users_grants_hold_in_its_own_functions_only(template):
+    """Issue 21 #5: the role passed to another function, or its credentials used anywhere else,
+    reach neither the domain nor the Dashboards secrets (an explicit deny beats the VPC domain's
+    `Principal: *`)."""
+    rendered = Rendered(template)
+    assert sorted(master_functions(rendered)) == ["BootstrapFunction", "DashboardsPasswordRotator"]
+    own = sorted(
+        f"arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:{rendered.properties(f)['FunctionName']}"
+        for f in master_functions(rendered)
+    )
+    [policy] = rendered.properties("BootstrapFunctionRole")["Policies"]
+    statements = policy["PolicyDocument"]["Statement"]
+    [deny] = [s for s in statements if s["Effect"] == "Deny"]
+    assert sorted(deny["Condition"]["ArnNotEquals"]["lambda:SourceFunctionArn"]) == own
+    assert deny["Resource"] == "*" and len(deny["Condition"]) == 1
+    allowed = {
+        action
+        for s in statements
+        if s["Effect"] == "Allow"
+        for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert {a for a in allowed if a.startswith(("es:", "secretsmanager:"))} == set(deny["Action"])
+    assert allowed - set(deny["Action"]) == {"logs:CreateLogStream", "logs:PutLogEvents"}
+
+
+@pytest.mark.parametrize("profile", ["", "arn:aws:signer:eu-west-1:123456789012:/signing-profiles/orders/abcdef"])
+def test_with_a_signing_profile_only_code_it_signed_runs_as_the_master_user(template, profile):
+    rendered = Rendered(template, MasterCodeSigningProfileVersionArn=profile)
+    for function in master_functions(rendered):
+        assert rendered.properties(function).get("CodeSigningConfigArn") == ("<MasterCodeSigning>" if profile else None)
+    assert rendered.condition("SignedMasterCode") == bool(profile)
+    signing = rendered.properties("MasterCodeSigning")
+    assert signing["AllowedPublishers"]["SigningProfileVersionArns"] == [profile]
+    assert signing["CodeSigningPolicies"]["UntrustedArtifactOnDeployment"] == "Enforce"
+
+
+@pytest.mark.parametrize(("break_glass", "passed"), [("", []), (ADMIN, [ADMIN])])
+def test_the_named_break_glass_role_reaches_the_bootstrap(template, break_glass, passed):
+    rendered = Rendered(template, BreakGlassRoleArn=break_glass)
+    given = rendered.properties("OpenSearchBootstrap")["BreakGlassRoles"]
+    assert [arn for arn in given if arn] == passed  # the bootstrap drops the empty parameter

@@ -363,3 +363,64 @@ def test_fields_the_template_gained_reach_the_write_index_made_before(cluster):
     assert f"added the template's new fields to index {FIRST_INDEX}" not in bootstrap(
         http, None, Parameters(replicas=0)
     )
+
+
+BREAK_GLASS_ARN = "arn:aws:iam::123456789012:role/break-glass"
+
+
+def test_the_break_glass_role_is_mapped_as_the_master_and_unmapped_when_no_longer_named(cluster):
+    """Issue 21 #5, on the real node: a principal with the break-glass backend role may administer
+    security once the bootstrap names it, and not after a run that stops naming it; the mappings'
+    other principals (the master user: here the node's admin) stay."""
+    from opensearch_setup.bootstrap import MASTER_ROLES, Parameters, bootstrap
+
+    http = admin(cluster)
+    password = "Tq7-Wx2#Pv9-Lz4k"
+    http.send(
+        "PUT", "/_plugins/_security/api/internalusers/glass", {"password": password, "backend_roles": [BREAK_GLASS_ARN]}
+    )
+    glass = JsonHttp(cluster.url, Auth("basic", "glass", password))
+    present = [name for name in MASTER_ROLES if http.get(f"/_plugins/_security/api/roles/{name}")]
+    assert "all_access" in present  # the open-source node has no security_manager (Amazon's own)
+    before = {name: http.get(f"/_plugins/_security/api/rolesmapping/{name}") for name in present}
+
+    def administers_security() -> bool:
+        try:
+            glass.get("/_plugins/_security/api/rolesmapping")
+        except OpenSearchError:
+            return False
+        return True
+
+    assert not administers_security()
+    named = Parameters(replicas=0, break_glass_roles=(BREAK_GLASS_ARN,))
+    changes = bootstrap(http, None, named)
+    assert [c for c in changes if "break-glass" in c] == [
+        f"mapped the break-glass admins {BREAK_GLASS_ARN} to {name}" for name in present
+    ]
+    assert administers_security()
+    assert not [c for c in bootstrap(http, None, named) if "break-glass" in c]  # a second run changes nothing
+    bootstrap(http, None, Parameters(replicas=0, former_break_glass_roles=(BREAK_GLASS_ARN,)))
+    assert not administers_security()
+    after = {name: http.get(f"/_plugins/_security/api/rolesmapping/{name}") for name in present}
+    assert after["all_access"]["all_access"]["backend_roles"] == before["all_access"]["all_access"]["backend_roles"]
+    assert http.get("/_plugins/_security/api/rolesmapping/all_access")  # the admin still administers
+
+
+def test_an_update_unmaps_the_break_glass_role_the_stack_no_longer_names(cloudformation):
+    from opensearch_setup.custom_resource import handler
+
+    fake = FakeOpenSearch()
+    other = "arn:aws:iam::123456789012:role/other-break-glass"
+    try:
+        created = custom_resource_event("Create", cloudformation.url + "/response", fake.url)
+        created["ResourceProperties"]["BreakGlassRoles"] = [BREAK_GLASS_ARN]
+        handler(created, None)
+        updated = custom_resource_event("Update", cloudformation.url + "/response", fake.url)
+        updated["ResourceProperties"]["BreakGlassRoles"] = [other]
+        updated["OldResourceProperties"] = created["ResourceProperties"]
+        handler(updated, None)
+    finally:
+        fake.close()
+    assert all(response["Status"] == "SUCCESS" for *_, response in cloudformation.requests)
+    assert fake.role_mappings["all_access"]["backend_roles"] == [other]
+    assert fake.role_mappings["security_manager"]["backend_roles"] == [other]
