@@ -21,6 +21,7 @@ from flink_app.java_helper import add_helper_jar, json_lines_format, name_order,
 def bus_source(env: StreamExecutionEnvironment, folder: Path, watch_every: Duration | None = None) -> FileSource:
     """The lines of `folder`'s files in name order, as bytes; bounded unless `watch_every` is given."""
     add_helper_jar(env)  # also lets the client JVM load the helper's classes
+    folder = folder.absolute()  # the enumerator lists absolute paths and compares them with the folder
     builder = FileSource.for_record_stream_format(json_lines_format(), str(folder))
     builder = builder.monitor_continuously(watch_every) if watch_every else builder.process_static_file_set()
     return builder.set_file_enumerator(record_files(folder)).set_split_assigner(name_order()).build()

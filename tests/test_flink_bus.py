@@ -66,6 +66,13 @@ def test_reads_the_files_in_name_order_whatever_the_listing_order(bus):
     assert read(sales) == expected
 
 
+def test_a_folder_given_relative_to_the_working_directory_is_read_all_the_same(bus, monkeypatch):
+    sales = bus / "sales"
+    monkeypatch.chdir(bus)
+    assert read(Path("sales")) == read(sales)
+    assert read(Path("sales"))
+
+
 def read(folder: Path) -> list[bytes]:
     env = environment()
     stream = env.from_source(bus_source(env, folder), WatermarkStrategy.no_watermarks(), folder.name)
