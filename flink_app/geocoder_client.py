@@ -151,7 +151,14 @@ class GeocoderClient:
         self._flush_timer: asyncio.TimerHandle | None = None
         self._sending: set[asyncio.Task] = set()
 
-    async def geocode(self, address_id: str, key: AddressKey) -> Geocode:
+    async def geocode_all(self, places: list[tuple[str, AddressKey]]) -> list[Geocode]:
+        """The answers for (address_id, key) pairs, in order. Futures, not a task per address; one
+        shield for them all (an answer may be shared with other batches)."""
+        return await asyncio.shield(asyncio.gather(*(self._answer(address_id, key) for address_id, key in places)))
+
+    def _answer(self, address_id: str, key: AddressKey) -> asyncio.Future:
+        """The answer for this version of `address_id`: the previous version's if it did not move,
+        a cached one, or one queued for the next request. Shared futures: shield them when awaited."""
         previous = self._last_version.get(address_id)
         if previous is not None and previous[0] == key and not _failed(previous[1]):
             self.stats.reused += 1
@@ -165,7 +172,7 @@ class GeocoderClient:
                 answer = self._enqueue(key)
                 self._answers.put(key, answer)
             self._last_version.put(address_id, (key, answer))
-        return await asyncio.shield(answer)
+        return answer
 
     async def close(self) -> None:
         if self._flush_timer:

@@ -5,11 +5,13 @@ with `GeocodeAddresses`; without one every address goes on with status `disabled
 
 from __future__ import annotations
 
+import json
+
 from pyflink.common import Row, Time, Types
 from pyflink.datastream import AsyncDataStream, AsyncFunction, DataStream, RuntimeContext
 
 from flink_app.geocoder_client import GEOCODABLE_FIELDS, GeocoderClient, GeocoderSettings, GeocoderStats
-from flink_app.java_helper import not_geocoded, partition_by_field
+from flink_app.java_helper import address_batches, geocoded_addresses, not_geocoded, partition_by_field
 from flink_app.metrics import job_metrics
 
 # The columns appended to each address row, in order (EncodeDocument reads them by these names).
@@ -22,13 +24,19 @@ GEOCODE_COLUMNS = {
 }
 
 
-class GeocodeAddresses(AsyncFunction):
-    """One `GeocoderClient` per task, made on the operator's asyncio loop at the first address."""
+# What crosses into and back from Python: a batch (AddressBatches, GeocodedAddresses).
+GEOCODED_BATCH = Types.ROW_NAMED(["rows", "geocodes"], [Types.PRIMITIVE_ARRAY(Types.BYTE()), Types.STRING()])
 
-    def __init__(self, settings: GeocoderSettings, address_columns: list[str]):
+
+class GeocodeAddresses(AsyncFunction):
+    """Geocodes a batch of addresses (AddressBatches: `rows`, passed back untouched, and `places`,
+    a JSON array of [address_id, *GEOCODABLE_FIELDS] per address) and returns it as `rows` with
+    `geocodes`, a JSON array of [lat, lon, status, precision, provider] per address, in order. One
+    `GeocoderClient` per task, made on the operator's asyncio loop at the first batch; it answers
+    every address, at worst `failed`."""
+
+    def __init__(self, settings: GeocoderSettings):
         self.settings = settings
-        self.id_position = address_columns.index("address_id")
-        self.field_positions = [address_columns.index(name) for name in GEOCODABLE_FIELDS]
         self.client: GeocoderClient | None = None
 
     def open(self, runtime_context: RuntimeContext) -> None:
@@ -40,14 +48,16 @@ class GeocodeAddresses(AsyncFunction):
         # Addresses that went on `failed`, per second over a minute: the geocoding failures alarm.
         self.failed = metrics.meter("failed_addresses_per_second", time_span_in_seconds=60)
 
-    async def async_invoke(self, address: Row) -> list[Row]:
+    async def async_invoke(self, batch: Row) -> list[Row]:
         if self.client is None:
             self.client = GeocoderClient(self.settings, self.stats)
-        key = tuple(address[i] for i in self.field_positions)
-        found = await self.client.geocode(address[self.id_position], key)
-        if found.status == "failed":
-            self.failed.mark_event()
-        return [Row(*address, found.lat, found.lon, found.status, found.precision, found.provider)]
+        places = [(place[0], tuple(place[1:])) for place in json.loads(batch[1])]
+        answers = await self.client.geocode_all(places)
+        failed = sum(answer.status == "failed" for answer in answers)
+        if failed:
+            self.failed.mark_event(failed)
+        geocodes = [[a.lat, a.lon, a.status, a.precision, a.provider] for a in answers]
+        return [Row(batch[0], json.dumps(geocodes, separators=(",", ":")))]
 
     def close(self) -> None:
         # Flink stops the operator's loop before this call, so the session cannot be closed on it;
@@ -58,7 +68,7 @@ class GeocodeAddresses(AsyncFunction):
 def geocoding_step(addresses: DataStream, settings: GeocoderSettings | None) -> DataStream:
     """The validated `addresses` with their GEOCODE_COLUMNS. With a geocoder, each address_id's
     versions go to one task, so that a version that did not move reuses the previous version's
-    location."""
+    location, and cross into Python in batches (Python's async operator costs per element)."""
     address_type = addresses.get_type()
     output_type = Types.ROW_NAMED(
         address_type.get_field_names() + list(GEOCODE_COLUMNS),
@@ -68,13 +78,15 @@ def geocoding_step(addresses: DataStream, settings: GeocoderSettings | None) -> 
         return not_geocoded(addresses, output_type)
     # Ordered: each address keeps its place in the stream, so event time downstream sees the order
     # the source delivered. No operator timeout: the client answers every address itself (at worst
-    # `failed`), and a timeout would cost a timer thread per element.
-    capacity = settings.batch_size * settings.connections * 2
-    geocoder = GeocodeAddresses(settings, address_type.get_field_names())
-    return (
-        AsyncDataStream.ordered_wait(
-            partition_by_field(addresses, "address_id"), geocoder, Time.milliseconds(0), capacity, output_type
-        )
-        .name("geocode addresses")
-        .uid("geocode-addresses")
+    # `failed`), and a timeout would cost a timer thread per element. In flight: two batches per
+    # connection.
+    batches = address_batches(
+        partition_by_field(addresses, "address_id"),
+        ("address_id", *GEOCODABLE_FIELDS),
+        settings.batch_size,
+        round(settings.batch_delay_seconds * 1000),
     )
+    geocoded = AsyncDataStream.ordered_wait(
+        batches, GeocodeAddresses(settings), Time.milliseconds(0), settings.connections * 2, GEOCODED_BATCH
+    )
+    return geocoded_addresses(geocoded.name("geocode addresses").uid("geocode-addresses"), address_type, output_type)

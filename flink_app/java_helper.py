@@ -164,6 +164,21 @@ def partition_by_field(rows: DataStream, field: str) -> DataStream:
     return DataStream(helper().ByField.partition(rows._j_data_stream, field))
 
 
+def address_batches(addresses: DataStream, place_fields: tuple[str, ...], size: int, max_delay_ms: int) -> DataStream:
+    """`addresses` in batches of up to `size` (rows, places: each address's `place_fields` as JSON),
+    each out at most `max_delay_ms` after its first address and before any watermark (AddressBatches)."""
+    return DataStream(helper().AddressBatches.of(addresses._j_data_stream, _strings(place_fields), size, max_delay_ms))
+
+
+def geocoded_addresses(batches: DataStream, address_type: TypeInformation, output_type: TypeInformation) -> DataStream:
+    """The addresses of geocoded `batches` (rows, geocodes), one by one with their geocoding columns."""
+    return DataStream(
+        helper().GeocodedAddresses.of(
+            batches._j_data_stream, address_type.get_java_type_info(), output_type.get_java_type_info()
+        )
+    )
+
+
 def not_geocoded(addresses: DataStream, output_type: TypeInformation) -> DataStream:
     """The addresses with the geocoding columns of `output_type` set to `disabled` and no location."""
     return DataStream(helper().NotGeocoded.of(addresses._j_data_stream, output_type.get_java_type_info()))

@@ -38,7 +38,7 @@ def geocode_all(settings: GeocoderSettings, calls: list[tuple[str, tuple]], stat
     async def run():
         client = GeocoderClient(settings, stats)
         try:
-            return await asyncio.gather(*(client.geocode(address_id, key) for address_id, key in calls))
+            return await client.geocode_all(calls)
         finally:
             await client.close()
 
@@ -95,6 +95,29 @@ def test_a_place_already_known_is_not_asked_again(stub_server):
     assert stats.reused == 1 and stats.cache_hits == 1
 
 
+def test_batches_in_flight_together_share_what_they_ask(stub_server):
+    """The job has several batches in flight: a place one of them asked is not asked again by the
+    others, and each batch gets its own answers in its own order."""
+    stub = stub_server(ok_for_all)
+    stats = GeocoderStats()
+
+    async def run():
+        client = GeocoderClient(fast(stub.url), stats)
+        batches = [
+            [("a1", address(1)), ("a2", address(2))],
+            [("a2", address(2)), ("a3", address(1)), ("a4", address(4))],
+        ]
+        answers = await asyncio.gather(*(client.geocode_all(batch) for batch in batches))
+        await client.close()
+        return answers
+
+    first, second = asyncio.run(run())
+    assert [a.lat for a in first] == [1.0, 2.0] and [a.lat for a in second] == [2.0, 1.0, 4.0]
+    asked = [a["zip"] for *_, body in stub.requests for a in body["addresses"]]
+    assert sorted(asked) == ["00001", "00002", "00004"]
+    assert stats.reused == 1 and stats.cache_hits == 1
+
+
 def test_throttling_and_server_errors_are_retried_until_answered(stub_server):
     failures = iter([(429, {"message": "slow down"}), (503, {"message": "busy"})])
 
@@ -122,8 +145,8 @@ def test_a_failed_place_is_asked_again_later(stub_server):
 
     async def run():
         client = GeocoderClient(fast(stub.url, max_attempts=1))
-        first = await client.geocode("a1", address(3))
-        second = await client.geocode("a1", address(3))
+        (first,) = await client.geocode_all([("a1", address(3))])
+        (second,) = await client.geocode_all([("a1", address(3))])
         await client.close()
         return first, second
 
