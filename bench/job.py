@@ -38,24 +38,35 @@ DATASETS = {
 }
 
 
-def tree_rss_bytes(root_pid: int) -> int:
-    """Resident memory of `root_pid` and all its descendants."""
+def process_tree(root_pid: int) -> list[int]:
+    """`root_pid` and all its descendants."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-            children.setdefault(int(fields[1]), []).append(int(entry))
+            parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
-    total, stack = 0, [root_pid]
+        children.setdefault(parent, []).append(int(entry))
+    tree, stack = [], [root_pid]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        tree.append(pid)
         stack.extend(children.get(pid, []))
+    return tree
+
+
+def tree_rss_bytes(root_pid: int) -> int:
+    """Resident memory of `root_pid` and all its descendants."""
+    total = 0
+    for pid in process_tree(root_pid):
+        try:
+            total += int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[21]) * os.sysconf(
+                "SC_PAGE_SIZE"
+            )
+        except (OSError, IndexError, ValueError):
+            continue
     return total
 
 
@@ -97,7 +108,8 @@ class Sampler(threading.Thread):
 class JobRun:
     summary: str
     sales: int
-    elapsed: float
+    elapsed: float  # from submission to the last commit
+    wall: float  # from the command's start to its end
     peak_rss: int
     peak_checkpoint: int
     orders: int
@@ -137,10 +149,12 @@ def run_job(dataset: Path, parallelism: int, *options: str) -> JobRun:
         checkpoints.as_uri(),
         *options,
     ]
+    started = time.monotonic()
     job = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     sampler = Sampler(job.pid, checkpoints, work / "out" / "orders")
     sampler.start()
     summary = job.communicate()[0]
+    wall = time.monotonic() - started
     sampler.running = False
     if job.returncode != 0:
         sys.exit(f"the job failed (exit {job.returncode})")
@@ -152,6 +166,7 @@ def run_job(dataset: Path, parallelism: int, *options: str) -> JobRun:
         summary.strip(),
         sales,
         elapsed,
+        wall,
         sampler.peak_rss,
         sampler.peak_checkpoint,
         orders,
