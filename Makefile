@@ -21,6 +21,7 @@ bench: setup
 	$(PY) -m bench.datagen
 	$(PY) -m bench.geocoder
 	$(PY) -m bench.job
+	$(PY) -m bench.geocoded_job
 	$(PY) -m bench.opensearch
 	$(PY) -m bench.kinesis
 	$(PY) -m bench.validation
