@@ -38,36 +38,31 @@ DATASETS = {
 }
 
 
-def process_tree(root_pid: int) -> list[int]:
-    """`root_pid` and all its descendants."""
+def process_tree(root_pid: int) -> dict[int, list[str]]:
+    """The /proc stat fields (after the command) of `root_pid` and of all its descendants."""
+    stats: dict[int, list[str]] = {}
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
         except (OSError, IndexError, ValueError):
             continue
-        children.setdefault(parent, []).append(int(entry))
-    tree, stack = [], [root_pid]
+        stats[int(entry)] = fields
+    tree, stack = {}, [root_pid]
     while stack:
         pid = stack.pop()
-        tree.append(pid)
+        if pid in stats:
+            tree[pid] = stats[pid]
         stack.extend(children.get(pid, []))
     return tree
 
 
 def tree_rss_bytes(root_pid: int) -> int:
     """Resident memory of `root_pid` and all its descendants."""
-    total = 0
-    for pid in process_tree(root_pid):
-        try:
-            total += int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[21]) * os.sysconf(
-                "SC_PAGE_SIZE"
-            )
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
+    return sum(int(fields[21]) for fields in process_tree(root_pid).values()) * os.sysconf("SC_PAGE_SIZE")
 
 
 def folder_bytes(folder: Path) -> int:
