@@ -60,6 +60,12 @@ def process_tree(root_pid: int) -> dict[int, list[str]]:
     return tree
 
 
+def cpu_seconds(pid: int) -> float:
+    """The user and system CPU time `pid` has used so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def tree_rss_bytes(root_pid: int) -> int:
     """Resident memory of `root_pid` and all its descendants."""
     return sum(int(fields[21]) for fields in process_tree(root_pid).values()) * os.sysconf("SC_PAGE_SIZE")
@@ -170,7 +176,9 @@ def run_job(dataset: Path, parallelism: int, *options: str) -> JobRun:
 
 
 class ServedGeocoder:
-    """`geocoder_lambda.serve --metrics`: its URL, and the sums of the EMF metrics it prints per request."""
+    """`geocoder_lambda.serve --metrics`: its URL, and the sums of the EMF metrics it prints per request
+    with the CPU seconds it used (on this machine they are taken from the job's two cores; in AWS
+    the geocoder runs in Lambda)."""
 
     def __init__(self):
         self.process = subprocess.Popen(
@@ -195,6 +203,7 @@ class ServedGeocoder:
                     self.totals[name] += blob[name] if isinstance(blob[name], (int, float)) else sum(blob[name])
 
     def stop(self) -> Counter:
+        self.totals["CPU seconds"] = cpu_seconds(self.process.pid)
         self.process.terminate()
         self.reader.join(timeout=10)
         return self.totals
@@ -234,11 +243,16 @@ def dataset_ready(name: str) -> Path:
     return dataset
 
 
-def geocoded_run(dataset: Path, parallelism: int) -> tuple[JobRun, Counter]:
-    """A run with geocoding on, against a freshly started served handler: (the run, its metrics)."""
+def geocoded_run(dataset: Path, parallelism: int, implementation: str = "java") -> tuple[JobRun, Counter]:
+    """A run with geocoding on by the `implementation`'s async operator (geocoder.implementation),
+    against a freshly started served handler: (the run, its metrics)."""
+    properties = ROOT / ".bench" / f"geocoder-{implementation}.json"
+    properties.write_text(
+        json.dumps([{"PropertyGroupId": "geocoder", "PropertyMap": {"implementation": implementation}}])
+    )
     geocoder = ServedGeocoder()
     try:
-        run = run_job(dataset, parallelism, "--geocoder-url", geocoder.url)
+        run = run_job(dataset, parallelism, "--geocoder-url", geocoder.url, "--properties", str(properties))
     finally:
         totals = geocoder.stop()
     return run, totals

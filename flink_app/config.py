@@ -64,6 +64,7 @@ PROPERTIES: dict[str, dict[str, str | None]] = {
     # no url: geocoding off, every address goes on with geocode.status `disabled`
     "geocoder": {
         "url": None,
+        "implementation": "java",
         "auth": "none",
         "region": None,
         "batch_size": "100",
@@ -302,6 +303,7 @@ def _geocoder(values: dict[str, dict[str, str | None]]) -> GeocoderSettings | No
         connections=_integer(values, "geocoder", "connections", 1),
         cache_size=_integer(values, "geocoder", "cache_size", 1),
         sigv4_region=region,
+        implementation=_choice(values, "geocoder", "implementation", ("java", "python")),
     )
 
 

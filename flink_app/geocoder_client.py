@@ -44,6 +44,8 @@ class GeocoderSettings:
     connections: int = 4
     cache_size: int = 100_000  # LRU of answers by geocodable fields; also of the last version per address_id
     sigv4_region: str | None = None  # sign for a function URL with AWS_IAM auth in this region; None: plain HTTP
+    # The async operator: java (GeocodeBatches, the JVM's client), python (flink_app.geocoding.GeocodeAddresses)
+    implementation: str = "java"
 
 
 @dataclass(frozen=True)

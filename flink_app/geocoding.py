@@ -1,7 +1,8 @@
 """The enrichment step addresses pass through before their versioned view: it adds the address's
 location and geocoding outcome (docs/contract.md §3). With a geocoder configured it is Flink's Async I/O
-with `GeocodeAddresses`; without one every address goes on with status `disabled` and no location
-(the Java helper's NotGeocoded)."""
+over batches of addresses: in the JVM (GeocodeBatches, the contract's API) or, with
+`geocoder.implementation = python`, with `GeocodeAddresses`, the class to change to call another API;
+without one every address goes on with status `disabled` and no location (the Java helper's NotGeocoded)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pyflink.common import Row, Time, Types
 from pyflink.datastream import AsyncDataStream, AsyncFunction, DataStream, RuntimeContext
 
 from flink_app.geocoder_client import GEOCODABLE_FIELDS, GeocoderClient, GeocoderSettings, GeocoderStats
-from flink_app.java_helper import address_batches, geocoded_addresses, not_geocoded, partition_by_field
+from flink_app.java_helper import address_batches, geocode_batches, geocoded_addresses, not_geocoded, partition_by_field
 from flink_app.metrics import job_metrics
 
 # The columns appended to each address row, in order (EncodeDocument reads them by these names).
@@ -68,7 +69,7 @@ class GeocodeAddresses(AsyncFunction):
 def geocoding_step(addresses: DataStream, settings: GeocoderSettings | None) -> DataStream:
     """The validated `addresses` with their GEOCODE_COLUMNS. With a geocoder, each address_id's
     versions go to one task, so that a version that did not move reuses the previous version's
-    location, and cross into Python in batches (Python's async operator costs per element)."""
+    location, and go to the geocoder in batches (Python's async operator costs per element)."""
     address_type = addresses.get_type()
     output_type = Types.ROW_NAMED(
         address_type.get_field_names() + list(GEOCODE_COLUMNS),
@@ -76,17 +77,21 @@ def geocoding_step(addresses: DataStream, settings: GeocoderSettings | None) -> 
     )
     if settings is None:
         return not_geocoded(addresses, output_type)
-    # Ordered: each address keeps its place in the stream, so event time downstream sees the order
-    # the source delivered. No operator timeout: the client answers every address itself (at worst
-    # `failed`), and a timeout would cost a timer thread per element. In flight: two batches per
-    # connection.
     batches = address_batches(
         partition_by_field(addresses, "address_id"),
         ("address_id", *GEOCODABLE_FIELDS),
         settings.batch_size,
         round(settings.batch_delay_seconds * 1000),
     )
-    geocoded = AsyncDataStream.ordered_wait(
-        batches, GeocodeAddresses(settings), Time.milliseconds(0), settings.connections * 2, GEOCODED_BATCH
-    )
-    return geocoded_addresses(geocoded.name("geocode addresses").uid("geocode-addresses"), address_type, output_type)
+    if settings.implementation == "java":
+        geocoded = geocode_batches(batches, settings)
+    else:
+        # As GeocodeBatches does: ordered, so that each address keeps its place in the stream and
+        # event time downstream sees the order the source delivered; no operator timeout (the
+        # client answers every address itself, at worst `failed`, and a timeout would cost a timer
+        # thread per element); two batches in flight per connection.
+        geocoded = AsyncDataStream.ordered_wait(
+            batches, GeocodeAddresses(settings), Time.milliseconds(0), settings.connections * 2, GEOCODED_BATCH
+        )
+        geocoded = geocoded.name("geocode addresses").uid("geocode-addresses")
+    return geocoded_addresses(geocoded, address_type, output_type)

@@ -8,6 +8,8 @@ data, the geocoder call and the job's shape (flink_app/pipeline.py)."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,6 +21,7 @@ from pyflink.java_gateway import get_gateway
 from pyflink.util.java_utils import to_jarray
 
 from flink_app.config import KinesisSettings
+from flink_app.geocoder_client import GeocoderSettings
 from flink_app.records import EVENT_TIME, FIELDS, REQUIRED, decimal_digits
 
 HELPER_JAR = Path(__file__).resolve().parent.parent / "java" / "flink-job" / "target" / "streaming-orders-flink.jar"
@@ -168,6 +171,11 @@ def address_batches(addresses: DataStream, place_fields: tuple[str, ...], size: 
     """`addresses` in batches of up to `size` (rows, places: each address's `place_fields` as JSON),
     each out at most `max_delay_ms` after its first address and before any watermark (AddressBatches)."""
     return DataStream(helper().AddressBatches.of(addresses._j_data_stream, _strings(place_fields), size, max_delay_ms))
+
+
+def geocode_batches(batches: DataStream, settings: GeocoderSettings) -> DataStream:
+    """`batches` (rows, places) geocoded in the JVM (GeocodeBatches: Async I/O, ordered), as (rows, geocodes)."""
+    return DataStream(helper().GeocodeBatches.of(batches._j_data_stream, json.dumps(dataclasses.asdict(settings))))
 
 
 def geocoded_addresses(batches: DataStream, address_type: TypeInformation, output_type: TypeInformation) -> DataStream:

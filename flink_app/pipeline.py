@@ -17,8 +17,8 @@
 "encode" writes each record's part of the order document once, where it enters (a customer version
 once, not once per sale), and keeps beside it only the keys and time the later steps need.
 
-Python reads the reference data once per refresh and calls the geocoder (once per address
-version); no Python runs per sale. Validation, timestamps, watermarks, dedup, the reference
+Python reads the reference data once per refresh (and, with `geocoder.implementation = python`,
+calls the geocoder once per batch of addresses); no Python runs per sale. Validation, timestamps, watermarks, dedup, the reference
 lookup, joins and the sinks are Java operators with their state in RocksDB.
 """
 

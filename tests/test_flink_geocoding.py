@@ -56,9 +56,17 @@ def addresses_in(orders: list[dict]) -> list[dict]:
     return [c["address"] for d in orders for c in (d["bill_customer"], d["ship_customer"]) if c and c["address"]]
 
 
-def test_orders_carry_the_geocoders_locations_through_throttling_and_errors(tmp_path, served_geocoder):
+def geocoder_properties(path, **geocoder: str):
+    """A properties file (MSF's runtime properties) whose `geocoder` group holds `geocoder`."""
+    path.write_text(json.dumps([{"PropertyGroupId": "geocoder", "PropertyMap": geocoder}]))
+    return path
+
+
+@pytest.mark.parametrize("implementation", ["java", "python"])
+def test_orders_carry_the_geocoders_locations_through_throttling_and_errors(tmp_path, served_geocoder, implementation):
     """Every third request is refused (429 or 503) before it reaches the geocoder: the retries hide
-    it, and every address is located as the geocoder says, in batches."""
+    it, and every address is located as the geocoder says, in batches, by the JVM's client and by
+    the Python extension point alike."""
     root = generate(tmp_path, customers=300, sales=3000, seed=21)
     calls = count(1)
     forward = forward_to(served_geocoder)
@@ -73,7 +81,8 @@ def test_orders_carry_the_geocoders_locations_through_throttling_and_errors(tmp_
 
     proxy = HttpStub(flaky)
     try:
-        run_job(root, "--geocoder-url", proxy.url)
+        properties = geocoder_properties(tmp_path / "properties.json", url=proxy.url, implementation=implementation)
+        run_job(root, "--properties", str(properties))
     finally:
         proxy.close()
 
@@ -117,17 +126,7 @@ def test_a_geocoder_that_fails_leaves_addresses_failed_and_loses_no_order(tmp_pa
     root = generate(tmp_path, customers=100, sales=1000, seed=22)
     server = HttpStub(every_fault_in_turn()) if fault == "bad answers" else None
     url = server.url if server else f"http://127.0.0.1:{closed_port()}"
-    properties = tmp_path / "properties.json"
-    properties.write_text(
-        json.dumps(
-            [
-                {
-                    "PropertyGroupId": "geocoder",
-                    "PropertyMap": {"url": url, "max_attempts": "2", "timeout_seconds": "0.5"},
-                }
-            ]
-        )
-    )
+    properties = geocoder_properties(tmp_path / "properties.json", url=url, max_attempts="2", timeout_seconds="0.5")
     try:
         run_job(root, "--properties", str(properties))
     finally:

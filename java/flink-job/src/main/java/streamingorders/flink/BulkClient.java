@@ -16,12 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
 /**
@@ -29,9 +25,7 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
  * (off the task thread): what can succeed later (the whole request on a connection error, 429 or
  * 5xx; the items answered 429 or 5xx), and the items refused for what they hold (a mapping error),
  * with the reason. With `_id` set, sending a document again overwrites it, so retries never
- * duplicate. Requests are signed with the AWS SDK's SigV4 signer and default credentials chain
- * (in MSF: the application's role) when a region is set; the request sent is the one signed (its
- * path and query encoded by the SDK), so the domain computes the same canonical request. The
+ * duplicate. Requests are SigV4-signed when a region is set ({@link SignedRequests}). The
  * answer is filtered to what is sorted (`filter_path`): a status per item, the error of a refused one.
  */
 final class BulkClient {
@@ -75,19 +69,13 @@ final class BulkClient {
             .connectTimeout(Duration.ofSeconds(10)).build();
     private final SdkHttpRequest target;
     private final String authorization;
-    private final String sigv4Region;
-    private final String sigv4Service;
-    private final AwsCredentialsProvider credentials;
-    private final AwsV4HttpSigner signer;
+    private final SignedRequests requests;
 
     BulkClient(BulkSettings settings) {
         this.target = bulkRequest(settings.url, settings.index);
         this.authorization = settings.username == null ? null : basic(settings.username,
                 settings.passwordSecretArn == null ? settings.password : SecretPassword.read(settings.passwordSecretArn));
-        this.sigv4Region = settings.sigv4Region;
-        this.sigv4Service = settings.sigv4Service;
-        this.credentials = sigv4Region == null ? null : DefaultCredentialsProvider.builder().build();
-        this.signer = sigv4Region == null ? null : AwsV4HttpSigner.create();
+        this.requests = new SignedRequests(settings.sigv4Region, settings.sigv4Service);
     }
 
     /** `POST <url>/<index>/_bulk?filter_path=...`, the index encoded as a path segment. */
@@ -156,20 +144,7 @@ final class BulkClient {
             body.writeBytes(document.json);
             body.write('\n');
         }
-        byte[] bytes = body.toByteArray();
-        SdkHttpRequest sent = signer == null ? target : signer.sign(r -> r.identity(credentials.resolveCredentials())
-                .request(target)
-                .payload(ContentStreamProvider.fromByteArrayUnsafe(bytes))
-                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, sigv4Service)
-                .putProperty(AwsV4HttpSigner.REGION_NAME, sigv4Region)).request();
-        HttpRequest.Builder builder = HttpRequest.newBuilder(sent.getUri())
-                .timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
-        sent.headers().forEach((name, values) -> {
-            if (!name.equalsIgnoreCase("Host")) {  // HttpClient sets Host
-                values.forEach(value -> builder.header(name, value));
-            }
-        });
+        HttpRequest.Builder builder = requests.post(target, body.toByteArray(), Duration.ofSeconds(60));
         if (authorization != null) {
             builder.header("Authorization", authorization);
         }

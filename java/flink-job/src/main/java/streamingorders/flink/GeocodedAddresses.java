@@ -3,6 +3,8 @@ package streamingorders.flink;
 import java.io.IOException;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichFlatMapFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.java.typeutils.RowTypeInfo;
 import org.apache.flink.core.memory.DataInputDeserializer;
@@ -16,11 +18,15 @@ import org.apache.flink.util.Collector;
 /**
  * The addresses of each geocoded batch, one by one in their batch's order, each with its
  * geocoding columns (location_lat, location_lon, geocode_status, geocode_precision,
- * geocode_provider; flink_app/geocoding.py). A batch comes from Python's async operator as the
+ * geocode_provider; flink_app/geocoding.py). A batch comes from the async operator (Java
+ * {@link GeocodeBatches} or Python's GeocodeAddresses) as the
  * {@link AddressBatches} `rows` it was given and `geocodes`, a JSON array of one
  * `[lat, lon, status, precision, provider]` per address, in the same order.
  */
 public final class GeocodedAddresses extends RichFlatMapFunction<Row, Row> {
+    /** A geocoded batch: the rows it was given, and their geocodes. */
+    public static final TypeInformation<Row> BATCH_TYPE =
+            Types.ROW_NAMED(new String[] {"rows", "geocodes"}, Types.PRIMITIVE_ARRAY(Types.BYTE), Types.STRING);
     private static final JsonFactory JSON = new JsonFactory();
 
     private final RowTypeInfo addressType;
