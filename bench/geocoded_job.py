@@ -4,11 +4,14 @@ customers of whom a tenth move (about 52k distinct geocodable addresses), refere
 Parquet; then how the job with geocoding grows at 0.1x, 1x and 3x that size. Each dataset is
 generated once (seed 1: the same data every time) under .bench/geocoded-<scale>x.
 
-    .venv/bin/python -m bench.geocoded_job [--parallelism 2] [--scales 0.1,1,3]
+    .venv/bin/python -m bench.geocoded_job [--parallelism 2] [--rounds 3] [--scales 0.1,1,3]
 
-Geocoding runs once with the JVM's async operator (the default) and once with Python's
-(`geocoder.implementation = python`), side by side. Every time is wall time from the command's start to its end (JVM start-up, planning and the final
-commit included), so the three runs on the 1x data pay the same fixed costs. Targets: geocoding
+On the 1x data four runs are taken in turn, `--rounds` times: Flink SQL's joins, the job without
+geocoding, with the JVM's async operator (the default) and with Python's
+(`geocoder.implementation = python`); the ratios are of the medians (the machine drifts by 10-30%
+between runs minutes apart). Every time is wall time from the command's start to its end (JVM
+start-up, planning and the final commit included), so the runs on the 1x data pay the same fixed
+costs. Targets: geocoding
 costs under 10% (the job with it against the job without), and the job with geocoding reaches 0.7
 of the bare SQL join's throughput.
 """
@@ -78,50 +81,77 @@ def line(label: str, sales: int, seconds: float, run: JobRun | None = None) -> s
 
 def served(totals: dict) -> str:
     return (
-        f"  geocoder: {totals['Requests']:,.0f} requests carrying {totals['Addresses']:,.0f} addresses, "
+        f"    geocoder: {totals['Requests']:,.0f} requests carrying {totals['Addresses']:,.0f} addresses, "
         f"{totals['CPU seconds']:.1f} s of CPU on this machine"
     )
+
+
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parallelism", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the four 1x runs, taken in turn")
     parser.add_argument("--scales", default="0.1,1,3", help="sizes to run the job with geocoding at (1 is always run)")
     args = parser.parse_args()
     scales = sorted({1.0, *(float(scale) for scale in args.scales.split(","))})
 
     one = dataset(1)
     records, places = address_versions(one)
+    sales = sum(path.read_bytes().count(b"\n") for path in (one / "bus" / "sales").glob("*.jsonl"))  # as the job reads
+    print(f"1x: {sales:,} sales, {records:,} address versions, {places:,} distinct geocodable ones")
     # Flink SQL's filesystem source reads the sales files with every task, in parallel time ranges
     # a day apart, so its joins hold more sales waiting than with one reader (the job reads each
-    # stream with one): the faster of the two is the reference.
-    sql_by_parallelism = {p: sql_join_seconds(one, p) for p in sorted({1, args.parallelism})}
-    sql = min(sql_by_parallelism.values())
-    off = run_job(one, args.parallelism)
-    on, totals = geocoded_run(one, args.parallelism)
-    python_on, python_totals = geocoded_run(one, args.parallelism, "python")
-    sales = off.sales
-    print(f"1x: {sales:,} sales, {records:,} address versions, {places:,} distinct geocodable ones")
-    for parallelism, seconds in sql_by_parallelism.items():
-        print(line(f"Flink SQL's joins, parallelism {parallelism}", sales, seconds))
-    print(line("the job, geocoding off", sales, off.wall, off))
-    print(line("the job, geocoding on", sales, on.wall, on))
-    print(served(totals))
-    print(line("the job, geocoding on in Python", sales, python_on.wall, python_on))
-    print(served(python_totals))
-    print(f"geocoding costs {1 - off.wall / on.wall:.1%} of the job's throughput (target under 10%)")
-    print(
-        f"the job with geocoding reaches {sql / on.wall:.2f} of Flink SQL's joins, the faster run (target at least 0.7)"
-    )
-    print(f"the job without geocoding reaches {sql / off.wall:.2f} of them")
-    print(
-        f"with Python's async operator (geocoder.implementation = python) geocoding costs "
-        f"{1 - off.wall / python_on.wall:.1%}, and the job reaches {sql / python_on.wall:.2f} of Flink SQL's joins"
-    )
+    # stream with one) and it runs slower at parallelism 2 than at 1: shown once, the reference is 1.
+    if args.parallelism != 1:
+        print(
+            line(f"Flink SQL's joins, parallelism {args.parallelism}", sales, sql_join_seconds(one, args.parallelism))
+        )
+    walls: dict[str, list[float]] = {"sql": [], "off": [], "java": [], "python": []}
+    java_at_1x: JobRun | None = None
+    for round_number in range(1, args.rounds + 1):
+        print(f"round {round_number}:", flush=True)
+        walls["sql"].append(sql_join_seconds(one, 1))
+        print(line("Flink SQL's joins, parallelism 1", sales, walls["sql"][-1]))
+        off = run_job(one, args.parallelism)
+        walls["off"].append(off.wall)
+        print(line("the job, geocoding off", sales, off.wall, off))
+        for implementation in ("java", "python"):
+            on, totals = geocoded_run(one, args.parallelism, implementation)
+            walls[implementation].append(on.wall)
+            print(line(f"the job, geocoding on ({implementation})", sales, on.wall, on))
+            print(served(totals), flush=True)
+            if implementation == "java":
+                java_at_1x = on
+    sql, off_wall = median(walls["sql"]), median(walls["off"])
+    print(f"medians of {args.rounds} rounds:")
+    for label, key in (
+        ("Flink SQL's joins", "sql"),
+        ("geocoding off", "off"),
+        ("geocoding on, java", "java"),
+        ("geocoding on, python", "python"),
+    ):
+        print(line(label, sales, median(walls[key])))
+    for implementation in ("java", "python"):
+        on_wall = median(walls[implementation])
+        rounds = list(zip(walls["sql"], walls["off"], walls[implementation]))
+        print(
+            f"{implementation}: geocoding costs {1 - off_wall / on_wall:.1%} of the job's throughput (target under 10%); "
+            f"the job with it reaches {sql / on_wall:.2f} of Flink SQL's joins (target at least 0.7)"
+        )
+        print(
+            "  round by round: costs "
+            + ", ".join(f"{1 - off / on:.1%}" for _, off, on in rounds)
+            + "; reaches "
+            + ", ".join(f"{sql_round / on:.2f}" for sql_round, _, on in rounds)
+        )
+    print(f"the job without geocoding reaches {sql / off_wall:.2f} of them")
 
-    print("the job with geocoding by size:")
+    print("the job with geocoding (java) by size:")
     for scale in scales:
-        run = on if scale == 1 else geocoded_run(dataset(scale), args.parallelism)[0]
+        run = java_at_1x if scale == 1 and java_at_1x else geocoded_run(dataset(scale), args.parallelism)[0]
         print(line(f"{scale:g}x ({run.sales:,} sales)", run.sales, run.wall, run))
 
 
