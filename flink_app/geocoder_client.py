@@ -1,8 +1,10 @@
-"""The job's client of the geocoding API (docs/contract.md §6), for the asyncio loop of Flink's Python
-async operator: one aiohttp session per task, addresses coalesced into batched requests, bounded
-retries, a client-side rate limit, and no call for what is already known.
+"""The job's Python client of the geocoding API (docs/contract.md §6), for the asyncio loop of Flink's
+Python async operator (`geocoder.implementation = python`; the JVM's GeocoderClient.java, the
+default, behaves alike): one aiohttp session per task, addresses coalesced into batched requests,
+bounded retries, a client-side rate limit, and no call for what is already known. Also where the
+job's geocoder settings are defined.
 
-Every `geocode` call ends with an answer: after the last attempt (or a 4xx that retrying cannot
+Every address `geocode_all` is given ends with an answer: after the last attempt (or a 4xx that retrying cannot
 mend) the address gets status `failed` and no location, so the job never blocks on, nor fails
 because of, the geocoder.
 """
