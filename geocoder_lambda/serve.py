@@ -118,6 +118,23 @@ def body_length(headers) -> int:
     return int(declared)
 
 
+def warm_up() -> None:
+    """Builds the provider chain and loads the offline provider's data before the first request, as
+    a Lambda environment initialized ahead of traffic. Loaded by the first requests instead, on a
+    machine busy with the job, it held them for 9 s, past the job's timeout (docs/performance.md)."""
+    from geocoder_lambda.app import geocoder
+    from geocoder_lambda.providers.offline import OfflineProvider
+    from geocoder_lambda.settings import ConfigurationError
+
+    try:
+        chain = geocoder().chain
+    except ConfigurationError:
+        return  # each request answers with the configuration error
+    for provider in chain:
+        if isinstance(provider, OfflineProvider):
+            provider.warm()
+
+
 def make_server(host: str, port: int) -> ThreadingHTTPServer:
     from geocoder_lambda.app import handler
 
@@ -186,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.metrics:
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    warm_up()
     server = make_server(args.host, args.port)
     host, port = server.socket.getsockname()[:2]
     print(json.dumps({"geocoder": f"http://{host}:{port}", "route": "POST /geocode"}), flush=True)

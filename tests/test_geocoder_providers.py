@@ -218,3 +218,12 @@ def test_a_missing_provider_secret_is_a_clear_configuration_error(configure, pro
     configure(GEOCODER_PROVIDERS="offline", GEOCODER_PROVIDER_SECRET=missing)
     status, body = invoke(event_file("function_url_single.json"))
     assert status == 500 and "cannot read the provider secret" in body["message"], body
+
+
+def test_warming_the_offline_provider_indexes_every_state_ahead_of_the_first_address():
+    from geocoder_lambda.providers import offline
+
+    offline._state_index.cache_clear()
+    offline.OfflineProvider().warm()
+    states = {row["state"] for row in offline.zipcodes.list_all()}
+    assert offline._state_index.cache_info().currsize == len(states) > 50
