@@ -24,7 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.job import ROOT, JobRun, address_versions, geocoded_run, run_job
+from bench.job import ROOT, JobRun, address_versions, checkpoint_size, geocoded_run, run_job
 
 CUSTOMERS, SALES = 45_000, 700_000  # at 1x
 
@@ -75,7 +75,7 @@ def sql_join_seconds(folder: Path, parallelism: int) -> float:
 def line(label: str, sales: int, seconds: float, run: JobRun | None = None) -> str:
     text = f"  {label:<34} {seconds:6.1f} s  {sales / seconds:8,.0f} sales/s"
     if run is not None:
-        text += f"  peak memory {run.peak_rss / 2**20:6,.0f} MiB  largest checkpoint {run.peak_checkpoint / 2**20:6,.1f} MiB"
+        text += f"  peak memory {run.peak_rss / 2**20:6,.0f} MiB  largest checkpoint {checkpoint_size(run.peak_checkpoint):>10}"
     return text
 
 

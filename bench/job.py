@@ -225,13 +225,18 @@ def address_versions(dataset: Path) -> tuple[int, int]:
     return records, len(places)
 
 
+def checkpoint_size(folder_bytes: int) -> str:
+    """The largest checkpoint folder seen; a short run may end before its first one."""
+    return f"{folder_bytes / 2**20:,.1f} MiB" if folder_bytes else "none seen"
+
+
 def report(label: str, run: JobRun, parallelism: int) -> None:
     print(f"--- {label}\n{run.summary}")
     print(
         f"job ({label}): {run.sales:,} sales in {run.elapsed:.1f} s at parallelism {parallelism}: "
         f"{run.sales_per_second:,.0f} sales/s; warmed up (the middle half of the orders written): "
         f"{run.warm_pace()}; peak memory {run.peak_rss / 2**20:,.0f} MiB "
-        f"(process tree); largest checkpoint folder {run.peak_checkpoint / 2**20:,.1f} MiB"
+        f"(process tree); largest checkpoint folder {checkpoint_size(run.peak_checkpoint)}"
     )
 
 
