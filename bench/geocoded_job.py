@@ -75,7 +75,7 @@ def sql_join_seconds(folder: Path, parallelism: int) -> float:
 def line(label: str, sales: int, seconds: float, run: JobRun | None = None) -> str:
     text = f"  {label:<34} {seconds:6.1f} s  {sales / seconds:8,.0f} sales/s"
     if run is not None:
-        text += f"  peak memory {run.peak_rss / 2**20:6,.0f} MiB  largest checkpoint {checkpoint_size(run.peak_checkpoint):>10}"
+        text += f"  CPU {run.cpu_seconds:5.0f} s  peak memory {run.peak_rss / 2**20:6,.0f} MiB  largest checkpoint {checkpoint_size(run.peak_checkpoint):>10}"
     return text
 
 
@@ -110,6 +110,7 @@ def main() -> None:
             line(f"Flink SQL's joins, parallelism {args.parallelism}", sales, sql_join_seconds(one, args.parallelism))
         )
     walls: dict[str, list[float]] = {"sql": [], "off": [], "java": [], "python": []}
+    cpus: dict[str, list[float]] = {"off": [], "java": [], "python": []}  # the job's own, not the geocoder's
     java_runs: list[JobRun] = []
     for round_number in range(1, args.rounds + 1):
         print(f"round {round_number}:", flush=True)
@@ -117,10 +118,12 @@ def main() -> None:
         print(line("Flink SQL's joins, parallelism 1", sales, walls["sql"][-1]))
         off = run_job(one, args.parallelism)
         walls["off"].append(off.wall)
+        cpus["off"].append(off.cpu_seconds)
         print(line("the job, geocoding off", sales, off.wall, off))
         for implementation in ("java", "python"):
             on, totals = geocoded_run(one, args.parallelism, implementation)
             walls[implementation].append(on.wall)
+            cpus[implementation].append(on.cpu_seconds)
             print(line(f"the job, geocoding on ({implementation})", sales, on.wall, on))
             print(served(totals), flush=True)
             if implementation == "java":
@@ -146,6 +149,11 @@ def main() -> None:
             + ", ".join(f"{1 - off / on:.1%}" for _, off, on in rounds)
             + "; reaches "
             + ", ".join(f"{sql_round / on:.2f}" for sql_round, _, on in rounds)
+        )
+        print(
+            f"  the job's CPU with it: {median(cpus[implementation]) / median(cpus['off']) - 1:+.1%} by the medians; "
+            + ", ".join(f"{on / off - 1:+.1%}" for off, on in zip(cpus["off"], cpus[implementation]))
+            + " round by round (the served geocoder's CPU left out: in AWS it is Lambda's)"
         )
     print(f"the job without geocoding reaches {sql / off_wall:.2f} of them")
 

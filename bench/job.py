@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 # name -> (folder, bench.datagen's options)
 DATASETS = {
     "sales": (ROOT / ".bench" / "datagen", []),
@@ -66,35 +67,39 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def tree_rss_bytes(root_pid: int) -> int:
-    """Resident memory of `root_pid` and all its descendants."""
-    return sum(int(fields[21]) for fields in process_tree(root_pid).values()) * os.sysconf("SC_PAGE_SIZE")
-
-
 def folder_bytes(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.exists() else 0
 
 
 class Sampler(threading.Thread):
-    """Peak memory of the job's process tree, peak size of its checkpoint folder, and the bytes of
-    its order files over time (in-progress files included: they grow as the job writes)."""
+    """Peak memory of the job's process tree, the CPU time its processes used, peak size of its
+    checkpoint folder, and the bytes of its order files over time (in-progress files included: they
+    grow as the job writes)."""
 
     def __init__(self, pid: int, checkpoints: Path, orders: Path):
         super().__init__(daemon=True)
         self.pid, self.checkpoints, self.orders = pid, checkpoints, orders
         self.peak_rss = self.peak_checkpoint = 0
+        self.cpu_ticks: dict[int, int] = {}  # pid -> user and system clock ticks at its last sample
         self.written: list[tuple[float, int]] = []  # (monotonic seconds, bytes of order files)
         self.running = True
 
     def run(self) -> None:
         while self.running:
-            self.peak_rss = max(self.peak_rss, tree_rss_bytes(self.pid))
+            tree = process_tree(self.pid)
+            self.peak_rss = max(self.peak_rss, sum(int(fields[21]) for fields in tree.values()) * PAGE_SIZE)
+            self.cpu_ticks.update({pid: int(fields[11]) + int(fields[12]) for pid, fields in tree.items()})
             try:
                 self.peak_checkpoint = max(self.peak_checkpoint, folder_bytes(self.checkpoints))
                 self.written.append((time.monotonic(), folder_bytes(self.orders)))
             except OSError:  # a file being renamed or deleted while we walk the folder
                 pass
             time.sleep(0.5)
+
+    def cpu_seconds(self) -> float:
+        """The CPU time of the job's processes, as last sampled (up to half a second before each ended):
+        unlike wall time, it leaves out what other processes on the machine take."""
+        return sum(self.cpu_ticks.values()) / os.sysconf("SC_CLK_TCK")
 
     def middle_half_seconds(self) -> float:
         """How long the job took to write the middle half of its order bytes (from 25% to 75%):
@@ -112,6 +117,7 @@ class JobRun:
     elapsed: float  # from submission to the last commit
     wall: float  # from the command's start to its end
     peak_rss: int
+    cpu_seconds: float  # of the job's process tree (client, JVM, Python workers)
     peak_checkpoint: int
     orders: int
     middle_half_seconds: float
@@ -169,6 +175,7 @@ def run_job(dataset: Path, parallelism: int, *options: str) -> JobRun:
         elapsed,
         wall,
         sampler.peak_rss,
+        sampler.cpu_seconds(),
         sampler.peak_checkpoint,
         orders,
         sampler.middle_half_seconds(),
