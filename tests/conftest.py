@@ -19,6 +19,11 @@ for key, value in {
 }.items():
     os.environ[key] = value
 
+# The JVMs the tests start (each job's MiniCluster through PyFlink's gateway, the standalone Flink
+# cluster) compile with C1 only: their runs are too short to repay C2's compile time on two cores
+# (the job tests took 23% less time, docs/performance.md). The benches keep the default JIT.
+os.environ.setdefault("JVM_ARGS", "-XX:TieredStopAtLevel=1")
+
 
 @pytest.fixture(scope="session")
 def moto_url():
