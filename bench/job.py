@@ -61,10 +61,14 @@ def process_tree(root_pid: int) -> dict[int, list[str]]:
     return tree
 
 
+def cpu_ticks(fields: list[str]) -> int:
+    """The user and system clock ticks in a process's /proc stat fields (after the command)."""
+    return int(fields[11]) + int(fields[12])
+
+
 def cpu_seconds(pid: int) -> float:
     """The user and system CPU time `pid` has used so far (all its threads)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return cpu_ticks(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()) / os.sysconf("SC_CLK_TCK")
 
 
 def folder_bytes(folder: Path) -> int:
@@ -88,7 +92,7 @@ class Sampler(threading.Thread):
         while self.running:
             tree = process_tree(self.pid)
             self.peak_rss = max(self.peak_rss, sum(int(fields[21]) for fields in tree.values()) * PAGE_SIZE)
-            self.cpu_ticks.update({pid: int(fields[11]) + int(fields[12]) for pid, fields in tree.items()})
+            self.cpu_ticks.update({pid: cpu_ticks(fields) for pid, fields in tree.items()})
             try:
                 self.peak_checkpoint = max(self.peak_checkpoint, folder_bytes(self.checkpoints))
                 self.written.append((time.monotonic(), folder_bytes(self.orders)))
@@ -232,9 +236,9 @@ def address_versions(dataset: Path) -> tuple[int, int]:
     return records, len(places)
 
 
-def checkpoint_size(folder_bytes: int) -> str:
+def checkpoint_size(size: int) -> str:
     """The largest checkpoint folder seen; a short run may end before its first one."""
-    return f"{folder_bytes / 2**20:,.1f} MiB" if folder_bytes else "none seen"
+    return f"{size / 2**20:,.1f} MiB" if size else "none seen"
 
 
 def report(label: str, run: JobRun, parallelism: int) -> None:
