@@ -66,9 +66,9 @@ def cpu_ticks(fields: list[str]) -> int:
     return int(fields[11]) + int(fields[12])
 
 
-def cpu_seconds(pid: int) -> float:
-    """The user and system CPU time `pid` has used so far (all its threads)."""
-    return cpu_ticks(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()) / os.sysconf("SC_CLK_TCK")
+def tree_cpu_seconds(pid: int) -> float:
+    """The user and system CPU time `pid` and its descendants are using so far (all their threads)."""
+    return sum(cpu_ticks(fields) for fields in process_tree(pid).values()) / os.sysconf("SC_CLK_TCK")
 
 
 def folder_bytes(folder: Path) -> int:
@@ -214,7 +214,7 @@ class ServedGeocoder:
                     self.totals[name] += blob[name] if isinstance(blob[name], (int, float)) else sum(blob[name])
 
     def stop(self) -> Counter:
-        self.totals["CPU seconds"] = cpu_seconds(self.process.pid)
+        self.totals["CPU seconds"] = tree_cpu_seconds(self.process.pid)  # the workers it forked included
         self.process.terminate()
         self.reader.join(timeout=10)
         return self.totals

@@ -2,10 +2,11 @@
 
 Each request becomes a Lambda function URL event (payload format 2.0) for the same handler that
 runs in AWS; this is how the job, the demo and the tests reach it where `sam local` cannot run.
-Like one Lambda execution environment, it handles one request at a time; connections are served
-by a bounded pool of threads with a listen backlog, so concurrent clients wait rather than being
-reset. A body without a readable length, or larger than a function URL takes, is refused before
-it is read.
+Like concurrent Lambda execution environments, `--workers` processes (forked after the handler and
+its data are loaded) share the listening socket and each handles one request at a time; a
+worker's connections are served by a bounded pool of threads with a listen backlog, so concurrent
+clients wait rather than being reset. A body without a readable length, or larger than a function
+URL takes, is refused before it is read.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import base64
 import datetime as dt
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -85,6 +87,7 @@ class BoundedThreadingServer(ThreadingHTTPServer):
     """ThreadingHTTPServer with a listen backlog and a bounded pool instead of a thread per connection."""
 
     request_queue_size = LISTEN_BACKLOG
+    parent_pid: int | None = None  # in a worker: the server process that forked it
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]):
         super().__init__(address, handler)
@@ -92,6 +95,17 @@ class BoundedThreadingServer(ThreadingHTTPServer):
 
     def process_request(self, request, client_address) -> None:
         self.pool.submit(self.process_request_thread, request, client_address)
+
+    def service_actions(self) -> None:
+        if self.parent_pid is not None and os.getppid() != self.parent_pid:
+            os._exit(0)  # a worker whose server process is gone (killed) stops too
+
+    def get_request(self):
+        # The listening socket is non-blocking, as the workers race to accept each connection; the
+        # connection itself blocks, as http.server expects.
+        connection, address = self.socket.accept()
+        connection.setblocking(True)
+        return connection, address
 
     def server_close(self) -> None:
         super().server_close()
@@ -135,7 +149,7 @@ def warm_up() -> None:
             provider.warm()
 
 
-def make_server(host: str, port: int) -> ThreadingHTTPServer:
+def make_server(host: str, port: int) -> BoundedThreadingServer:
     from geocoder_lambda.app import handler
 
     one_at_a_time = threading.Lock()
@@ -192,6 +206,43 @@ def make_server(host: str, port: int) -> ThreadingHTTPServer:
     return BoundedThreadingServer((host, port), Handler)
 
 
+def serve_in_workers(server: BoundedThreadingServer, workers: int) -> int:
+    """Forks `workers` processes that serve `server`'s socket until this one is stopped (SIGTERM or
+    Ctrl-C), then stops them; 1 if a worker ended on its own (the others are stopped too)."""
+    server.socket.setblocking(False)
+    parent = os.getpid()
+    pids = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops them
+            sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # one write per EMF line
+            server.parent_pid = parent
+            try:
+                server.serve_forever()
+            finally:
+                os._exit(0)
+        pids.append(pid)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    code = 0
+    try:
+        pid, status = os.wait()
+        print(f"serve: worker {pid} ended (wait status {status}); stopping", file=sys.stderr)
+        pids.remove(pid)
+        code = 1
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGTERM)
+                os.waitpid(pid, 0)
+            except ProcessLookupError:
+                pass
+        server.server_close()
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m geocoder_lambda.serve",
@@ -203,20 +254,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--metrics", action="store_true", help="print the EMF metrics to stdout as Lambda would (default: off)"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes answering requests at once, like Lambda environments (default: one per CPU)",
+    )
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
     if not args.metrics:
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     warm_up()
     server = make_server(args.host, args.port)
     host, port = server.socket.getsockname()[:2]
     print(json.dumps({"geocoder": f"http://{host}:{port}", "route": "POST /geocode"}), flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
+    return serve_in_workers(server, args.workers)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import http.client
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,21 +17,52 @@ from tests.support.contract import validator
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def server():
+def start(*options: str, stderr=subprocess.DEVNULL) -> tuple[subprocess.Popen, tuple[str, int]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "geocoder_lambda.serve", "--port", "0"],
+        [sys.executable, "-m", "geocoder_lambda.serve", "--port", "0", *options],
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
         text=True,
     )
+    url = urlsplit(json.loads(process.stdout.readline())["geocoder"])
+    return process, (url.hostname, url.port)
+
+
+@pytest.fixture(scope="module")
+def server():
+    process, address = start()
     try:
-        url = urlsplit(json.loads(process.stdout.readline())["geocoder"])
-        yield url.hostname, url.port
+        yield address
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def workers_of(process: subprocess.Popen, count: int) -> list[int]:
+    """The worker processes, once `count` are forked (the URL is printed as the socket listens, before)."""
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    deadline = time.monotonic() + 10
+    while len(pids := [int(pid) for pid in children.read_text().split()]) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return pids
+
+
+def cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def gone(pid: int, within_seconds: float = 10) -> bool:
+    deadline = time.monotonic() + within_seconds
+    while time.monotonic() < deadline:
+        if (
+            not Path(f"/proc/{pid}").exists()
+            or Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        ):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def test_answers_over_http_with_keep_alive(server):
@@ -111,3 +143,37 @@ def test_a_non_utf8_body_gets_400_over_http(server):
     connection.request("POST", "/geocode", body=b'{"addresses": [{"id": "\xff"}]}')
     response = connection.getresponse()
     assert response.status == 400 and "not UTF-8" in json.loads(response.read())["message"]
+
+
+def test_workers_share_the_requests_and_stop_with_the_server():
+    """Like concurrent Lambda environments: each worker answers some of the requests."""
+    process, address = start("--workers", "2")
+    try:
+        workers = workers_of(process, 2)
+        assert len(workers) == 2
+        before = {pid: cpu_ticks(pid) for pid in workers}
+        body = json.dumps({"addresses": [{"id": str(i), "zip": f"{10001 + i:05d}"} for i in range(100)]})
+        for _ in range(1000):  # fresh connections, which the workers race to accept
+            connection = http.client.HTTPConnection(*address, timeout=10)
+            connection.request("POST", "/geocode", body=body)
+            assert connection.getresponse().status == 200
+            connection.close()
+            if all(cpu_ticks(pid) > before[pid] for pid in workers):
+                break
+        assert all(cpu_ticks(pid) > before[pid] for pid in workers)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert all(gone(pid) for pid in workers)
+
+
+def test_a_worker_that_dies_stops_the_server_with_the_reason():
+    import os
+    import signal
+
+    process, address = start("--workers", "2", stderr=subprocess.PIPE)
+    dead, other = workers_of(process, 2)
+    os.kill(dead, signal.SIGKILL)
+    assert process.wait(timeout=10) == 1
+    assert f"serve: worker {dead} ended" in process.stderr.read()
+    assert gone(other)
