@@ -257,8 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workers",
         type=int,
-        default=os.cpu_count() or 1,
-        help="processes answering requests at once, like Lambda environments (default: one per CPU)",
+        default=1,
+        help="processes answering requests at once, like Lambda environments (default 1: on a machine whose"
+        " cores the job keeps busy, a second one costs more CPU than it saves, docs/performance.md)",
     )
     args = parser.parse_args(argv)
     if args.workers < 1:
