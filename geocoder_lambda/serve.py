@@ -20,6 +20,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -220,8 +221,9 @@ def serve_in_workers(server: BoundedThreadingServer, workers: int) -> int:
             server.parent_pid = parent
             try:
                 server.serve_forever()
-            finally:
-                os._exit(0)
+            except BaseException:
+                traceback.print_exc()  # the server process then says this worker ended, and stops
+            os._exit(1)
         pids.append(pid)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     code = 0
