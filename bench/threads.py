@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.job import process_tree
+from bench.job import cpu_ticks, process_tree
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -33,7 +33,7 @@ def thread_seconds(pid: int) -> dict[tuple[str, str], float]:
             thread = label or (task / "comm").read_text().strip()
         except OSError:  # a thread that ended while we read (the HTTP client's come and go): the others still count
             continue
-        seconds[(task.name, thread)] = (int(stat[11]) + int(stat[12])) / TICKS
+        seconds[(task.name, thread)] = cpu_ticks(stat) / TICKS
     return seconds
 
 

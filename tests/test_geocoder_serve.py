@@ -48,18 +48,26 @@ def workers_of(process: subprocess.Popen, count: int) -> list[int]:
     return pids
 
 
+def stat_fields(pid: int) -> list[str] | None:
+    """The /proc stat fields after the command, or None once the process is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return None
+
+
 def cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fields = stat_fields(pid)
+    assert fields is not None, f"worker {pid} is gone"
     return int(fields[11]) + int(fields[12])
 
 
 def gone(pid: int, within_seconds: float = 10) -> bool:
+    """Whether `pid` has ended (or is a zombie) within `within_seconds`."""
     deadline = time.monotonic() + within_seconds
     while time.monotonic() < deadline:
-        if (
-            not Path(f"/proc/{pid}").exists()
-            or Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-        ):
+        fields = stat_fields(pid)
+        if fields is None or fields[0] == "Z":
             return True
         time.sleep(0.1)
     return False
